@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+import { App } from 'aws-cdk-lib';
+import { buildApp } from '../lib/app';
+import { ConfigError, loadConfig } from '../lib/config';
+import { NamingError } from '../lib/naming';
+
+const app = new App();
+try {
+  const config = loadConfig(app.node.tryGetContext('env') ?? 'dev', {
+    defaultAccount: process.env.CDK_DEFAULT_ACCOUNT,
+  });
+  buildApp(app, config);
+} catch (error) {
+  if (error instanceof ConfigError || error instanceof NamingError) {
+    // One line, no stack trace, and no assembly written: the CLI stops here.
+    console.error(error.message);
+    process.exit(1);
+  }
+  throw error;
+}
+app.synth();

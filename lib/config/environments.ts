@@ -1,0 +1,148 @@
+import type { EnvironmentInput, EnvironmentName } from './schema';
+
+/** What each environment's file states; the account may be left to the deploying credentials. */
+export type EnvironmentSettings = Omit<EnvironmentInput, 'account'> & { readonly account?: string };
+
+const tags = { project: 'webtier', owner: 'platform-team@example.com', costCenter: 'cc-1234' };
+
+/**
+ * Every environment's settings. Values marked "set before deploy" in the README
+ * (account, hosted zone, domain, alert e-mails) are placeholders here.
+ */
+export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
+  dev: {
+    name: 'dev',
+    regions: {
+      'us-east-1': { vpcCidr: '10.10.0.0/16', availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'] },
+      'eu-west-1': { vpcCidr: '10.11.0.0/16', availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'] },
+    },
+    tags,
+    app: { instanceType: 't3.small', port: 8080, minCapacity: 1, desiredCapacity: 1, maxCapacity: 3 },
+    database: {
+      instanceType: 'db.t4g.medium',
+      replicaInstanceType: 'db.t4g.medium',
+      multiAz: true,
+      allocatedStorageGiB: 20,
+      maxAllocatedStorageGiB: 100,
+      backupRetentionDays: 3,
+      backupWindow: '03:00-04:00',
+      maintenanceWindow: 'sun:05:00-sun:06:00',
+      deletionProtection: false,
+    },
+    alarms: {
+      cpuHighPercent: 70,
+      cpuLowPercent: 25,
+      periodSeconds: 60,
+      evaluationPeriods: 3,
+      elb5xxCount: 20,
+      target5xxCount: 20,
+      targetResponseTimeP99Seconds: 2,
+      dbCpuHighPercent: 80,
+      dbFreeStorageLowGiB: 5,
+      dbFreeableMemoryLowMiB: 256,
+      dbConnectionsHigh: 100,
+      replicaLagSeconds: 300,
+    },
+    dns: {
+      domainName: 'app.dev.example.com',
+      hostedZoneId: 'Z0000000000000000DEV',
+      hostedZoneName: 'dev.example.com',
+      healthCheckIntervalSeconds: 30,
+      healthCheckFailureThreshold: 3,
+    },
+    logRetentionDays: 365,
+    alertEmails: ['dev-alerts@example.com'],
+    protectStatefulResources: false,
+    requireApproval: false,
+  },
+  test: {
+    name: 'test',
+    regions: {
+      'us-east-1': { vpcCidr: '10.20.0.0/16', availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'] },
+      'eu-west-1': { vpcCidr: '10.21.0.0/16', availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'] },
+    },
+    tags,
+    app: { instanceType: 't3.small', port: 8080, minCapacity: 2, desiredCapacity: 2, maxCapacity: 4 },
+    database: {
+      instanceType: 'db.t4g.medium',
+      replicaInstanceType: 'db.t4g.medium',
+      multiAz: true,
+      allocatedStorageGiB: 20,
+      maxAllocatedStorageGiB: 200,
+      backupRetentionDays: 7,
+      backupWindow: '03:00-04:00',
+      maintenanceWindow: 'sun:05:00-sun:06:00',
+      deletionProtection: false,
+    },
+    alarms: {
+      cpuHighPercent: 70,
+      cpuLowPercent: 25,
+      periodSeconds: 60,
+      evaluationPeriods: 3,
+      elb5xxCount: 10,
+      target5xxCount: 10,
+      targetResponseTimeP99Seconds: 1.5,
+      dbCpuHighPercent: 80,
+      dbFreeStorageLowGiB: 10,
+      dbFreeableMemoryLowMiB: 256,
+      dbConnectionsHigh: 150,
+      replicaLagSeconds: 120,
+    },
+    dns: {
+      domainName: 'app.test.example.com',
+      hostedZoneId: 'Z000000000000000TEST',
+      hostedZoneName: 'test.example.com',
+      healthCheckIntervalSeconds: 30,
+      healthCheckFailureThreshold: 3,
+    },
+    logRetentionDays: 365,
+    alertEmails: ['test-alerts@example.com'],
+    protectStatefulResources: false,
+    requireApproval: true,
+  },
+  prod: {
+    name: 'prod',
+    regions: {
+      'us-east-1': { vpcCidr: '10.30.0.0/16', availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'] },
+      'eu-west-1': { vpcCidr: '10.31.0.0/16', availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'] },
+    },
+    tags,
+    app: { instanceType: 'm7g.large', port: 8080, minCapacity: 3, desiredCapacity: 3, maxCapacity: 12 },
+    database: {
+      instanceType: 'db.r7g.large',
+      replicaInstanceType: 'db.r7g.large',
+      multiAz: true,
+      allocatedStorageGiB: 100,
+      maxAllocatedStorageGiB: 1000,
+      backupRetentionDays: 14,
+      backupWindow: '03:00-04:00',
+      maintenanceWindow: 'sun:05:00-sun:06:00',
+      deletionProtection: true,
+    },
+    alarms: {
+      cpuHighPercent: 65,
+      cpuLowPercent: 25,
+      periodSeconds: 60,
+      evaluationPeriods: 2,
+      elb5xxCount: 5,
+      target5xxCount: 5,
+      targetResponseTimeP99Seconds: 1,
+      dbCpuHighPercent: 75,
+      dbFreeStorageLowGiB: 20,
+      dbFreeableMemoryLowMiB: 1024,
+      dbConnectionsHigh: 400,
+      replicaLagSeconds: 60,
+    },
+    dns: {
+      domainName: 'app.example.com',
+      hostedZoneId: 'Z00000000000000PROD',
+      hostedZoneName: 'example.com',
+      healthCheckIntervalSeconds: 10,
+      healthCheckFailureThreshold: 3,
+    },
+    logRetentionDays: 731,
+    alertEmails: ['oncall@example.com'],
+    protectStatefulResources: true,
+    requireApproval: true,
+  },
+};

@@ -1,0 +1,3 @@
+export * from './environments';
+export * from './load';
+export * from './schema';

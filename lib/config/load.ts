@@ -1,0 +1,58 @@
+import type { z } from 'zod';
+import { ENVIRONMENTS, type EnvironmentSettings } from './environments';
+import { ENVIRONMENT_NAMES, environmentConfigSchema, PLACEHOLDER_ACCOUNT, type EnvironmentConfig, type EnvironmentName } from './schema';
+
+/** A configuration problem, worded for the person running synth. Its message is one line. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Where the values that are not in the environment files come from. */
+export interface LoadConfigOptions {
+  /** The account of the credentials in use (CDK_DEFAULT_ACCOUNT), if any. @default - none */
+  readonly defaultAccount?: string;
+  /** The settings per environment. @default ENVIRONMENTS */
+  readonly environments?: Readonly<Record<string, EnvironmentSettings>>;
+}
+
+function isEnvironmentName(value: string): value is EnvironmentName {
+  return (ENVIRONMENT_NAMES as readonly string[]).includes(value);
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const path = issue.path.map(String).join('.');
+  return path ? `${path}: ${issue.message}` : issue.message;
+}
+
+/**
+ * Validates one environment's settings, filling the account from `defaultAccount` or a placeholder.
+ * @throws ConfigError naming the environment, each bad setting and what is wrong with it
+ */
+export function validateConfig(envName: string, settings: EnvironmentSettings, defaultAccount?: string): EnvironmentConfig {
+  const result = environmentConfigSchema.safeParse({
+    ...settings,
+    account: settings.account ?? defaultAccount ?? PLACEHOLDER_ACCOUNT,
+  });
+  if (!result.success) {
+    throw new ConfigError(`Invalid configuration for environment "${envName}": ${result.error.issues.map(describeIssue).join('; ')}`);
+  }
+  if (result.data.name !== envName) {
+    throw new ConfigError(`Invalid configuration for environment "${envName}": name: is "${result.data.name}", expected "${envName}"`);
+  }
+  return result.data;
+}
+
+/**
+ * Loads the environment that `-c env=…` names.
+ * @throws ConfigError when the name is unknown or its settings are invalid
+ */
+export function loadConfig(envName: unknown, options: LoadConfigOptions = {}): EnvironmentConfig {
+  const environments = options.environments ?? ENVIRONMENTS;
+  if (typeof envName !== 'string' || !isEnvironmentName(envName) || !(envName in environments)) {
+    throw new ConfigError(`Unknown environment ${JSON.stringify(envName)} (from -c env=…): expected one of ${ENVIRONMENT_NAMES.join(', ')}`);
+  }
+  return validateConfig(envName, environments[envName], options.defaultAccount);
+}

@@ -1,0 +1,203 @@
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { z } from 'zod';
+
+/** The two regions this app deploys to; the order is primary, secondary. */
+export const REGIONS = ['us-east-1', 'eu-west-1'] as const;
+export type RegionName = (typeof REGIONS)[number];
+
+/** Environment names that `-c env=…` accepts. */
+export const ENVIRONMENT_NAMES = ['dev', 'test', 'prod'] as const;
+export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
+
+/** Used when neither the config nor CDK_DEFAULT_ACCOUNT names an account, so synth works offline. */
+export const PLACEHOLDER_ACCOUNT = '111111111111';
+
+const INSTANCE_CLASSES = new Set<string>(Object.values(ec2.InstanceClass));
+const INSTANCE_SIZES = new Set<string>(Object.values(ec2.InstanceSize));
+
+/** True when `value` is `<class>.<size>` with both parts known to aws-cdk-lib's EC2 enums. */
+function isKnownInstanceType(value: string): boolean {
+  const [instanceClass, size, ...rest] = value.split('.');
+  return rest.length === 0 && INSTANCE_CLASSES.has(instanceClass) && INSTANCE_SIZES.has(size ?? '');
+}
+
+const ec2InstanceType = z
+  .string()
+  .refine(isKnownInstanceType, { message: 'is not a known EC2 instance type (expected e.g. t3.small)' });
+
+const dbInstanceType = z
+  .string()
+  .refine((v) => v.startsWith('db.') && isKnownInstanceType(v.slice(3)), {
+    message: 'is not a known RDS instance class (expected e.g. db.t4g.medium)',
+  });
+
+/** Parses `a.b.c.d/n` into its numeric range, or undefined when malformed. */
+export function parseCidr(cidr: string): { first: number; last: number; prefix: number } | undefined {
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  if (!match) return undefined;
+  const octets = match.slice(1, 5).map(Number);
+  const prefix = Number(match[5]);
+  if (octets.some((o) => o > 255) || prefix > 32) return undefined;
+  const address = octets.reduce((acc, o) => acc * 256 + o, 0);
+  const size = 2 ** (32 - prefix);
+  if (address % size !== 0) return undefined;
+  return { first: address, last: address + size - 1, prefix };
+}
+
+const vpcCidr = z
+  .string()
+  .refine((v) => parseCidr(v) !== undefined, { message: 'is not a valid IPv4 network CIDR (e.g. 10.10.0.0/16)' })
+  .refine((v) => { const p = parseCidr(v); return p === undefined || (p.prefix >= 16 && p.prefix <= 18); }, {
+    message: 'must have a prefix between /16 and /18 to hold three /24 public, /20 app and /24 data subnets',
+  });
+
+/** AWS Control Tower's CT.CLOUDWATCH.PR.2 asks for at least a year of log retention. */
+const MIN_LOG_RETENTION_DAYS = 365;
+const RETENTION_DAYS = Object.values(logs.RetentionDays).filter((v): v is number => typeof v === 'number' && v >= MIN_LOG_RETENTION_DAYS);
+
+const percent = z.number().gt(0).lt(100);
+const email = z.email({ message: 'is not a valid e-mail address' });
+/** A `ddd:hh:mm-ddd:hh:mm` or `hh:mm-hh:mm` UTC window, as RDS expects. */
+const dailyWindow = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, {
+  message: 'must be hh:mm-hh:mm in UTC',
+});
+const weeklyWindow = z
+  .string()
+  .regex(/^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$/, {
+    message: 'must be ddd:hh:mm-ddd:hh:mm in UTC',
+  });
+
+export const regionSchema = z.strictObject({
+  /** CIDR of the region's VPC; must not overlap the other region's. */
+  vpcCidr,
+  /** The three Availability Zones the VPC spans, named in full (e.g. us-east-1a). */
+  availabilityZones: z.array(z.string()).length(3, { message: 'must list exactly 3 Availability Zones' }),
+  /** NAT gateways in the region; one per AZ keeps egress zonal. */
+  natGateways: z
+    .number()
+    .int()
+    .min(1, { message: 'must be at least 1: private subnets need egress' })
+    .max(3, { message: 'cannot exceed the 3 AZs' })
+    .default(3),
+});
+
+export const environmentConfigSchema = z
+  .object({
+    /** Environment name, the first part of every name. */
+    name: z.enum(ENVIRONMENT_NAMES),
+    /** 12-digit AWS account id, the same in both regions; defaults to CDK_DEFAULT_ACCOUNT, then a placeholder. */
+    account: z.string().regex(/^\d{12}$/, { message: 'must be a 12-digit AWS account id' }),
+    /** Per-region network settings, keyed by region. */
+    regions: z.strictObject({
+      'us-east-1': regionSchema,
+      'eu-west-1': regionSchema,
+    }),
+    /** Values of the mandatory tags. */
+    tags: z.strictObject({
+      project: z.string().regex(/^[a-z][a-z0-9-]{1,30}$/, { message: 'must be 2-31 lowercase letters, digits or hyphens' }),
+      owner: z.string().min(1, { message: 'must not be empty' }).max(256),
+      costCenter: z.string().min(1, { message: 'must not be empty' }).max(256),
+    }),
+    /** Web tier capacity and instance type. */
+    app: z.strictObject({
+      instanceType: ec2InstanceType,
+      port: z.number().int().min(1024, { message: 'must be an unprivileged port (1024-65535)' }).max(65535),
+      minCapacity: z.number().int().min(1),
+      desiredCapacity: z.number().int().min(1),
+      maxCapacity: z.number().int().min(1).max(100),
+    }),
+    /** PostgreSQL settings. */
+    database: z.strictObject({
+      instanceType: dbInstanceType,
+      replicaInstanceType: dbInstanceType,
+      multiAz: z.boolean(),
+      allocatedStorageGiB: z.number().int().min(20).max(65536),
+      maxAllocatedStorageGiB: z.number().int().min(20).max(65536),
+      backupRetentionDays: z.number().int().min(1, { message: 'must be 1-35 days' }).max(35, { message: 'must be 1-35 days' }),
+      backupWindow: dailyWindow,
+      maintenanceWindow: weeklyWindow,
+      deletionProtection: z.boolean(),
+    }),
+    /** CloudWatch alarm thresholds. */
+    alarms: z.strictObject({
+      cpuHighPercent: percent,
+      cpuLowPercent: percent,
+      periodSeconds: z.union([z.literal(10), z.literal(30), z.number().int().multipleOf(60).min(60).max(86400)], {
+        message: 'must be 10, 30 or a multiple of 60 up to 86400',
+      }),
+      evaluationPeriods: z.number().int().min(1).max(10),
+      elb5xxCount: z.number().int().min(1),
+      target5xxCount: z.number().int().min(1),
+      targetResponseTimeP99Seconds: z.number().gt(0).max(60),
+      dbCpuHighPercent: percent,
+      dbFreeStorageLowGiB: z.number().gt(0),
+      dbFreeableMemoryLowMiB: z.number().gt(0),
+      dbConnectionsHigh: z.number().int().min(1),
+      replicaLagSeconds: z.number().gt(0).max(3600),
+    }),
+    /** DNS and failover. */
+    dns: z.strictObject({
+      /** The application's name, e.g. app.example.com. */
+      domainName: z.hostname({ message: 'must be a DNS name' }),
+      hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, { message: 'must be a Route 53 hosted zone id (Z…)' }),
+      hostedZoneName: z.hostname({ message: 'must be a DNS name' }),
+      healthCheckIntervalSeconds: z.union([z.literal(10), z.literal(30)], { message: 'must be 10 or 30 (Route 53 allows no other)' }),
+      healthCheckFailureThreshold: z.number().int().min(1).max(10),
+    }),
+    /** Days every log group (flow logs, database logs, …) keeps its events: a CloudWatch Logs period of at least 365. */
+    logRetentionDays: z.number().refine((v) => RETENTION_DAYS.includes(v), {
+      message: `must be a CloudWatch Logs retention period of at least a year (AWS Control Tower CT.CLOUDWATCH.PR.2): one of ${RETENTION_DAYS.join(', ')}`,
+    }),
+    /** Who receives alarm notifications. */
+    alertEmails: z.array(email).min(1, { message: 'must list at least one address' }),
+    /** Termination protection on stateful stacks and RETAIN/SNAPSHOT removal for keys, logs and data. */
+    protectStatefulResources: z.boolean(),
+    /** Whether a person approves the `cdk diff` before the pipeline deploys. */
+    requireApproval: z.boolean(),
+  })
+  .superRefine((config, ctx) => {
+    for (const region of REGIONS) {
+      config.regions[region].availabilityZones.forEach((az, i) => {
+        if (!new RegExp(`^${region}[a-z]$`).test(az)) {
+          ctx.addIssue({ code: 'custom', path: ['regions', region, 'availabilityZones', i], message: `"${az}" is not an Availability Zone of ${region}` });
+        }
+      });
+      if (new Set(config.regions[region].availabilityZones).size !== config.regions[region].availabilityZones.length) {
+        ctx.addIssue({ code: 'custom', path: ['regions', region, 'availabilityZones'], message: 'lists the same Availability Zone twice' });
+      }
+    }
+    const [a, b] = REGIONS.map((r) => parseCidr(config.regions[r].vpcCidr));
+    if (a && b && a.first <= b.last && b.first <= a.last) {
+      ctx.addIssue({ code: 'custom', path: ['regions', REGIONS[1], 'vpcCidr'], message: `overlaps ${REGIONS[0]}'s ${config.regions[REGIONS[0]].vpcCidr}; peering and failover need distinct ranges` });
+    }
+    const { minCapacity, desiredCapacity, maxCapacity } = config.app;
+    if (minCapacity > maxCapacity) {
+      ctx.addIssue({ code: 'custom', path: ['app', 'minCapacity'], message: `(${minCapacity}) exceeds app.maxCapacity (${maxCapacity})` });
+    } else if (desiredCapacity < minCapacity || desiredCapacity > maxCapacity) {
+      ctx.addIssue({ code: 'custom', path: ['app', 'desiredCapacity'], message: `(${desiredCapacity}) must lie between minCapacity ${minCapacity} and maxCapacity ${maxCapacity}` });
+    }
+    if (config.alarms.cpuLowPercent >= config.alarms.cpuHighPercent) {
+      ctx.addIssue({ code: 'custom', path: ['alarms', 'cpuLowPercent'], message: `(${config.alarms.cpuLowPercent}) must be below alarms.cpuHighPercent (${config.alarms.cpuHighPercent})` });
+    }
+    if (config.database.maxAllocatedStorageGiB < config.database.allocatedStorageGiB) {
+      ctx.addIssue({ code: 'custom', path: ['database', 'maxAllocatedStorageGiB'], message: `must be at least database.allocatedStorageGiB (${config.database.allocatedStorageGiB})` });
+    }
+    const zone = config.dns.hostedZoneName.replace(/\.$/, '');
+    if (config.dns.domainName !== zone && !config.dns.domainName.endsWith(`.${zone}`)) {
+      ctx.addIssue({ code: 'custom', path: ['dns', 'domainName'], message: `"${config.dns.domainName}" is not inside hosted zone ${zone}` });
+    }
+    if (config.name === 'prod') {
+      if (minCapacity < 2) ctx.addIssue({ code: 'custom', path: ['app', 'minCapacity'], message: 'must be at least 2 in prod so every AZ outage leaves a serving instance' });
+      if (!config.database.multiAz) ctx.addIssue({ code: 'custom', path: ['database', 'multiAz'], message: 'must be true in prod' });
+      if (!config.database.deletionProtection) ctx.addIssue({ code: 'custom', path: ['database', 'deletionProtection'], message: 'must be true in prod' });
+      if (config.database.backupRetentionDays < 7) ctx.addIssue({ code: 'custom', path: ['database', 'backupRetentionDays'], message: 'must be at least 7 days in prod' });
+      if (!config.protectStatefulResources) ctx.addIssue({ code: 'custom', path: ['protectStatefulResources'], message: 'must be true in prod' });
+      if (!config.requireApproval) ctx.addIssue({ code: 'custom', path: ['requireApproval'], message: 'must be true in prod: a person reviews the diff before it deploys' });
+    }
+  });
+
+/** One environment's complete, validated settings. */
+export type EnvironmentConfig = z.infer<typeof environmentConfigSchema>;
+/** The settings as written in `environments.ts`, before defaults and the account are filled in. */
+export type EnvironmentInput = z.input<typeof environmentConfigSchema>;

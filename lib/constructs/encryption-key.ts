@@ -1,0 +1,36 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+
+export interface EncryptionKeyProps {
+  /** What the key protects, shown in the KMS console. */
+  readonly description: string;
+  /** What happens to the key when it leaves the stack. */
+  readonly removalPolicy: kms.KeyProps['removalPolicy'];
+}
+
+/**
+ * A customer-managed KMS key with yearly rotation whose policy lets only AWS
+ * services create grants on it (AWS Control Tower CT.KMS.PR.3).
+ */
+export class EncryptionKey extends kms.Key {
+  constructor(scope: Construct, id: string, props: EncryptionKeyProps) {
+    super(scope, id, {
+      description: props.description,
+      enableKeyRotation: true,
+      removalPolicy: props.removalPolicy,
+    });
+    this.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DenyGrantsExceptForAwsServices',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:CreateGrant'],
+        resources: ['*'],
+        conditions: {
+          BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
+        },
+      }),
+    );
+  }
+}

@@ -1,0 +1,35 @@
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type { Construct } from 'constructs';
+import { Network } from '../constructs/network';
+import { ServiceStack, type ServiceStackProps } from './service-stack';
+
+export type NetworkStackProps = Omit<ServiceStackProps, 'service'>;
+
+/** `<env>-network-<region>`: the region's VPC, which every other regional stack builds on. */
+export class NetworkStack extends ServiceStack {
+  /** The region's VPC. */
+  public readonly vpc: ec2.IVpc;
+  /** Subnets for load balancers. */
+  public readonly publicSubnets: ec2.SubnetSelection;
+  /** Private subnets with NAT egress, for the application instances. */
+  public readonly appSubnets: ec2.SubnetSelection;
+  /** Isolated subnets, for the database. */
+  public readonly dataSubnets: ec2.SubnetSelection;
+
+  constructor(scope: Construct, props: NetworkStackProps) {
+    super(scope, { ...props, service: 'network' });
+    const region = this.config.regions[props.region];
+    const network = new Network(this, 'Network', {
+      cidr: region.vpcCidr,
+      availabilityZones: region.availabilityZones,
+      natGateways: region.natGateways,
+      flowLogRetention: this.config.logRetentionDays,
+      removalPolicy: this.statefulRemovalPolicy,
+      naming: this.names,
+    });
+    this.vpc = network.vpc;
+    this.publicSubnets = network.publicSubnets;
+    this.appSubnets = network.appSubnets;
+    this.dataSubnets = network.dataSubnets;
+  }
+}

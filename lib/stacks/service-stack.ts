@@ -1,0 +1,50 @@
+import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { EnvironmentConfig, RegionName } from '../config';
+import { Naming, ServiceNaming, type Location, type Service } from '../naming';
+
+/** What every stack of this app is told about where it stands. */
+export interface ServiceStackProps extends Omit<StackProps, 'env' | 'stackName'> {
+  /** The validated environment this stack belongs to. */
+  readonly config: EnvironmentConfig;
+  /** The service the stack holds; second part of its name. */
+  readonly service: Service;
+  /** The region the stack deploys to. */
+  readonly region: RegionName;
+  /** The location in the stack's name. @default - the region */
+  readonly location?: Location;
+}
+
+/**
+ * A stack named `<environment>-<service>-<location>`, pinned to the environment's
+ * account and region, whose Availability Zones come from config so synth never asks AWS.
+ */
+export class ServiceStack extends Stack {
+  /** The validated environment this stack belongs to. */
+  public readonly config: EnvironmentConfig;
+  /** Names for this stack's resources. */
+  public readonly names: ServiceNaming;
+  /** RETAIN where config protects stateful resources, DESTROY elsewhere. */
+  public readonly statefulRemovalPolicy: RemovalPolicy;
+  private readonly zones: string[];
+
+  constructor(scope: Construct, props: ServiceStackProps) {
+    const { config, service, region, location = region, ...stackProps } = props;
+    const naming = new Naming(config.name);
+    const stackName = naming.stackName(service, location);
+    super(scope, stackName, {
+      ...stackProps,
+      stackName,
+      env: { account: config.account, region },
+    });
+    this.config = config;
+    this.names = new ServiceNaming(naming, service, location);
+    this.statefulRemovalPolicy = config.protectStatefulResources ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    this.zones = config.regions[region].availabilityZones;
+  }
+
+  /** The configured AZs, instead of a context lookup that needs AWS credentials. */
+  public override get availabilityZones(): string[] {
+    return this.zones;
+  }
+}
