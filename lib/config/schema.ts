@@ -56,7 +56,7 @@ const vpcCidr = z
 const MIN_LOG_RETENTION_DAYS = 365;
 const RETENTION_DAYS = Object.values(logs.RetentionDays).filter((v): v is number => typeof v === 'number' && v >= MIN_LOG_RETENTION_DAYS);
 
-const percent = z.number().gt(0).lt(100);
+const percent = z.number().gt(0, { message: 'must be a percentage between 0 and 100' }).lt(100, { message: 'must be a percentage between 0 and 100' });
 const email = z.email({ message: 'is not a valid e-mail address' });
 /** A `ddd:hh:mm-ddd:hh:mm` or `hh:mm-hh:mm` UTC window, as RDS expects. */
 const dailyWindow = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, {

@@ -1,0 +1,31 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..');
+
+/** Runs bin/app.ts as `cdk synth` does, with the given context. */
+function runApp(context: Record<string, unknown>) {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'cdk-out-'));
+  const result = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'bin', 'app.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context), CDK_DEFAULT_ACCOUNT: '' },
+    encoding: 'utf8',
+  });
+  return { ...result, outdir };
+}
+
+describe('bin/app.ts with bad input', () => {
+  const run = runApp({ env: 'staging' });
+
+  it('exits non-zero with one line and no stack trace', () => {
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe('Unknown environment "staging" (from -c env=…): expected one of dev, test, prod\n');
+  });
+
+  it('writes no template', () => {
+    expect(existsSync(path.join(run.outdir, 'manifest.json'))).toBe(false);
+    expect(readdirSync(run.outdir).filter((f) => f.endsWith('.template.json'))).toEqual([]);
+  });
+});

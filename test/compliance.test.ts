@@ -1,0 +1,71 @@
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { acknowledge, addCompliancePlugins, MIN_REASON_LENGTH } from '../lib/compliance';
+import { ENVIRONMENT_NAMES } from '../lib/config';
+import { synthesized } from './support/assembly';
+import { testApp } from './support/synth';
+
+describe.each(ENVIRONMENT_NAMES)('%s compliance', (envName) => {
+  const { open, acknowledged } = synthesized(envName).findings();
+
+  it('has no unacknowledged cdk-nag, cfn-guard or CloudFormation finding', () => {
+    expect(open.map((f) => `${f.plugin} ${f.rule} ${f.constructPath}`)).toEqual([]);
+  });
+
+  it('acknowledges findings only on single resources, each with a real reason', () => {
+    expect(acknowledged.length).toBeGreaterThan(0);
+    for (const finding of acknowledged) {
+      expect(finding.constructPath.split('/').length).toBeGreaterThan(1);
+      expect(finding.reason?.trim().length ?? 0).toBeGreaterThanOrEqual(MIN_REASON_LENGTH);
+    }
+  });
+});
+
+describe('the compliance harness', () => {
+  const app = testApp();
+  addCompliancePlugins(app);
+  const stack = new Stack(app, 'NonCompliant', { env: { account: '111111111111', region: 'us-east-1' } });
+  new s3.Bucket(stack, 'OpenBucket', { removalPolicy: RemovalPolicy.DESTROY });
+  new logs.LogGroup(stack, 'ShortLogs', { retention: logs.RetentionDays.ONE_WEEK, removalPolicy: RemovalPolicy.DESTROY });
+  const assembly = app.synth();
+  const report = JSON.parse(readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8'));
+  const rulesBy = (plugin: string): string[] =>
+    report.pluginReports.filter((r: any) => r.pluginName === plugin).flatMap((r: any) => r.violations.map((v: any) => v.ruleName));
+
+  it('runs the AWS Solutions pack', () => {
+    expect(rulesBy('AwsSolutions')).toEqual(expect.arrayContaining(['AwsSolutions-S1', 'AwsSolutions-S10']));
+  });
+
+  it('runs the NIST 800-53 R5 pack', () => {
+    expect(rulesBy('NIST.800.53.R5')).toEqual(expect.arrayContaining(['NIST.800.53.R5-S3BucketLoggingEnabled', 'NIST.800.53.R5-CloudWatchLogGroupEncrypted']));
+  });
+
+  it('runs the AWS Control Tower proactive controls through cfn-guard', () => {
+    expect(rulesBy('cdk-validator-cfnguard')).toEqual(expect.arrayContaining(['cloudwatch_log_group_retention_period_check']));
+  });
+});
+
+describe('acknowledge', () => {
+  const reason = 'A reason that is long enough to explain why this is safe here.';
+
+  it('refuses a stack-wide acknowledgement', () => {
+    const stack = new Stack(testApp(), 'S');
+    new logs.LogGroup(stack, 'Logs');
+    expect(() => acknowledge(stack, { id: 'AwsSolutions-IAM4', reason })).toThrow(/must name one resource, not the stack or app at "S"/);
+  });
+
+  it('refuses a construct that holds no resource', () => {
+    const stack = new Stack(testApp(), 'S');
+    expect(() => acknowledge(new Construct(stack, 'Empty'), { id: 'AwsSolutions-IAM4', reason })).toThrow(/holds no CloudFormation resource/);
+  });
+
+  it(`refuses a reason under ${MIN_REASON_LENGTH} characters`, () => {
+    const stack = new Stack(testApp(), 'S');
+    const logGroup = new logs.LogGroup(stack, 'Logs');
+    expect(() => acknowledge(logGroup, { id: 'AwsSolutions-IAM4', reason: 'not needed' })).toThrow(/needs a reason of at least 40 characters/);
+  });
+});

@@ -1,0 +1,90 @@
+import { ConfigError, ENVIRONMENTS, loadConfig, PLACEHOLDER_ACCOUNT, validateConfig, type EnvironmentSettings } from '../lib/config';
+
+/** A deep copy of one environment's settings with `change` applied. */
+function settingsWith(envName: 'dev' | 'test' | 'prod', change: (s: any) => void): EnvironmentSettings {
+  const copy = structuredClone(ENVIRONMENTS[envName]);
+  change(copy);
+  return copy;
+}
+
+describe('loading an environment', () => {
+  it.each(['dev', 'test', 'prod'] as const)('accepts the shipped %s settings', (envName) => {
+    expect(loadConfig(envName).name).toBe(envName);
+  });
+
+  it('takes the account from CDK_DEFAULT_ACCOUNT when the settings name none, else a placeholder', () => {
+    expect(loadConfig('dev', { defaultAccount: '123456789012' }).account).toBe('123456789012');
+    expect(loadConfig('dev').account).toBe(PLACEHOLDER_ACCOUNT);
+  });
+
+  it('prefers the account the settings name', () => {
+    const environments = { ...ENVIRONMENTS, prod: { ...ENVIRONMENTS.prod, account: '210987654321' } };
+    expect(loadConfig('prod', { defaultAccount: '123456789012', environments }).account).toBe('210987654321');
+  });
+
+  it('defaults to one NAT gateway per AZ', () => {
+    const config = loadConfig('dev');
+    expect(config.regions['us-east-1'].natGateways).toBe(3);
+    expect(config.regions['eu-west-1'].natGateways).toBe(3);
+  });
+});
+
+describe('a bad configuration', () => {
+  const us = (s: any) => s.regions['us-east-1'];
+  const cases: Array<[string, 'dev' | 'test' | 'prod', (s: any) => void, RegExp]> = [
+    ['a malformed CIDR', 'dev', (s) => (us(s).vpcCidr = '10.10.0.0/33'), /regions\.us-east-1\.vpcCidr: is not a valid IPv4 network CIDR/],
+    ['a CIDR too small for the subnets', 'dev', (s) => (us(s).vpcCidr = '10.10.0.0/24'), /regions\.us-east-1\.vpcCidr: must have a prefix between \/16 and \/18/],
+    ['overlapping region CIDRs', 'test', (s) => (s.regions['eu-west-1'].vpcCidr = '10.20.0.0/17'), /regions\.eu-west-1\.vpcCidr: overlaps us-east-1's 10\.20\.0\.0\/16/],
+    ['two AZs instead of three', 'dev', (s) => us(s).availabilityZones.pop(), /regions\.us-east-1\.availabilityZones: must list exactly 3 Availability Zones/],
+    ['an AZ of another region', 'dev', (s) => (us(s).availabilityZones[2] = 'eu-west-1c'), /regions\.us-east-1\.availabilityZones\.2: "eu-west-1c" is not an Availability Zone of us-east-1/],
+    ['the same AZ twice', 'dev', (s) => (us(s).availabilityZones[1] = 'us-east-1a'), /regions\.us-east-1\.availabilityZones: lists the same Availability Zone twice/],
+    ['no NAT gateway', 'dev', (s) => (us(s).natGateways = 0), /regions\.us-east-1\.natGateways: must be at least 1/],
+    ['min above max capacity', 'dev', (s) => (s.app.minCapacity = 5), /app\.minCapacity: \(5\) exceeds app\.maxCapacity \(3\)/],
+    ['desired outside min and max', 'dev', (s) => (s.app.desiredCapacity = 4), /app\.desiredCapacity: \(4\) must lie between minCapacity 1 and maxCapacity 3/],
+    ['a single instance in prod', 'prod', (s) => Object.assign(s.app, { minCapacity: 1, desiredCapacity: 1 }), /app\.minCapacity: must be at least 2 in prod/],
+    ['an invalid e-mail', 'dev', (s) => (s.alertEmails = ['oncall.example.com']), /alertEmails\.0: is not a valid e-mail address/],
+    ['an alarm threshold out of range', 'dev', (s) => (s.alarms.cpuHighPercent = 150), /alarms\.cpuHighPercent: must be a percentage between 0 and 100/],
+    ['a scale-in threshold above scale-out', 'dev', (s) => (s.alarms.cpuLowPercent = 80), /alarms\.cpuLowPercent: \(80\) must be below alarms\.cpuHighPercent \(70\)/],
+    ['backup retention over 35 days', 'dev', (s) => (s.database.backupRetentionDays = 40), /database\.backupRetentionDays: must be 1-35 days/],
+    ['short backup retention in prod', 'prod', (s) => (s.database.backupRetentionDays = 3), /database\.backupRetentionDays: must be at least 7 days in prod/],
+    ['an unknown instance type', 'dev', (s) => (s.app.instanceType = 't3.huge'), /app\.instanceType: is not a known EC2 instance type/],
+    ['an RDS class without db.', 'dev', (s) => (s.database.instanceType = 'r7g.large'), /database\.instanceType: is not a known RDS instance class/],
+    ['prod without approval', 'prod', (s) => (s.requireApproval = false), /requireApproval: must be true in prod/],
+    ['a malformed account', 'dev', (s) => (s.account = '12345'), /account: must be a 12-digit AWS account id/],
+    ['a malformed hosted zone id', 'dev', (s) => (s.dns.hostedZoneId = 'example.com'), /dns\.hostedZoneId: must be a Route 53 hosted zone id/],
+    ['a domain outside the hosted zone', 'dev', (s) => (s.dns.domainName = 'app.example.org'), /dns\.domainName: "app\.example\.org" is not inside hosted zone dev\.example\.com/],
+    ['a health-check interval Route 53 lacks', 'dev', (s) => (s.dns.healthCheckIntervalSeconds = 20), /dns\.healthCheckIntervalSeconds: must be 10 or 30/],
+    ['log retention under a year', 'dev', (s) => (s.logRetentionDays = 30), /logRetentionDays: must be a CloudWatch Logs retention period of at least a year/],
+    ['a misspelt setting', 'dev', (s) => (us(s).vpcCidrs = '10.0.0.0/16'), /regions\.us-east-1: Unrecognized key: "vpcCidrs"/],
+    ['unprotected state in prod', 'prod', (s) => (s.protectStatefulResources = false), /protectStatefulResources: must be true in prod/],
+  ];
+
+  it.each(cases)('rejects %s with one line naming the environment and setting', (_name, envName, change, message) => {
+    const attempt = () => validateConfig(envName, settingsWith(envName, change));
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(new RegExp(`^Invalid configuration for environment "${envName}": ${message.source}`));
+    expect(attempt).toThrow(/^[^\n]+$/);
+  });
+
+  it('has a distinct message for every case', () => {
+    const messages = cases.map(([, envName, change]) => {
+      try {
+        validateConfig(envName, settingsWith(envName, change));
+        return 'accepted';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    });
+    expect(new Set(messages).size).toBe(cases.length);
+  });
+
+  it('rejects an unknown environment name', () => {
+    expect(() => loadConfig('staging')).toThrow(new ConfigError('Unknown environment "staging" (from -c env=…): expected one of dev, test, prod'));
+    expect(() => loadConfig(42)).toThrow(/Unknown environment 42/);
+  });
+
+  it('lists every problem when there are several', () => {
+    const attempt = () => validateConfig('prod', settingsWith('prod', (s) => Object.assign(s, { requireApproval: false, logRetentionDays: 1 })));
+    expect(attempt).toThrow(/logRetentionDays: .*; requireApproval: must be true in prod/);
+  });
+});

@@ -1,0 +1,92 @@
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { EnvironmentName } from '../../lib/config';
+import { ASSEMBLY_ROOT } from './synth';
+
+/** One finding, acknowledged or not, as validation-report.json states it. */
+export interface Finding {
+  readonly plugin: string;
+  readonly rule: string;
+  readonly constructPath: string;
+  readonly acknowledgedId?: string;
+  readonly reason?: string;
+}
+
+interface ReportViolation {
+  ruleName: string;
+  violatingConstructs: Array<{ constructPath?: string }>;
+  acknowledgedId?: string;
+  reason?: string;
+}
+
+interface ValidationReport {
+  pluginReports: Array<{ pluginName: string; violations: ReportViolation[]; suppressedViolations?: ReportViolation[] }>;
+}
+
+/** An environment's synthesized cloud assembly, as the global setup wrote it. */
+export class SynthesizedEnvironment {
+  private readonly dir: string;
+  private readonly templates = new Map<string, Template>();
+
+  constructor(public readonly envName: EnvironmentName) {
+    this.dir = path.join(ASSEMBLY_ROOT, envName);
+    if (!existsSync(path.join(this.dir, 'manifest.json'))) {
+      throw new Error(`No assembly for ${envName} in ${this.dir}: run the tests through jest so its global setup synthesizes it`);
+    }
+  }
+
+  private readJson<T>(file: string): T {
+    return JSON.parse(readFileSync(path.join(this.dir, file), 'utf8')) as T;
+  }
+
+  /** Names of the CloudFormation stacks, in manifest order. */
+  public get stackNames(): string[] {
+    const manifest = this.readJson<{ artifacts: Record<string, { type: string }> }>('manifest.json');
+    return Object.entries(manifest.artifacts)
+      .filter(([, artifact]) => artifact.type === 'aws:cloudformation:stack')
+      .map(([id]) => id);
+  }
+
+  /** Each stack's deploy target, `aws://account/region`. */
+  public stackEnvironment(stackName: string): string {
+    const manifest = this.readJson<{ artifacts: Record<string, { environment: string }> }>('manifest.json');
+    return manifest.artifacts[stackName].environment;
+  }
+
+  /** The stack's template, for `Template` assertions. */
+  public template(stackName: string): Template {
+    if (!this.templates.has(stackName)) {
+      this.templates.set(stackName, Template.fromJSON(this.readJson(`${stackName}.template.json`)));
+    }
+    return this.templates.get(stackName)!;
+  }
+
+  /** Every finding of every validation plugin, with its acknowledgement if it has one. */
+  public findings(): { plugins: string[]; open: Finding[]; acknowledged: Finding[] } {
+    const report = this.readJson<ValidationReport>('validation-report.json');
+    const flatten = (plugin: string, violations: ReportViolation[] = []): Finding[] =>
+      violations.flatMap((v) =>
+        v.violatingConstructs.map((c) => ({
+          plugin,
+          rule: v.ruleName,
+          constructPath: c.constructPath ?? '',
+          acknowledgedId: v.acknowledgedId,
+          reason: v.reason,
+        })),
+      );
+    return {
+      plugins: report.pluginReports.map((r) => r.pluginName),
+      open: report.pluginReports.flatMap((r) => flatten(r.pluginName, r.violations)),
+      acknowledged: report.pluginReports.flatMap((r) => flatten(r.pluginName, r.suppressedViolations)),
+    };
+  }
+}
+
+const cache = new Map<EnvironmentName, SynthesizedEnvironment>();
+
+/** The environment's assembly, synthesized once per test run by the global setup. */
+export function synthesized(envName: EnvironmentName): SynthesizedEnvironment {
+  if (!cache.has(envName)) cache.set(envName, new SynthesizedEnvironment(envName));
+  return cache.get(envName)!;
+}

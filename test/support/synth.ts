@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { buildApp } from '../../lib/app';
+import { loadConfig, type EnvironmentConfig, type EnvironmentName } from '../../lib/config';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/** Where the global setup writes each environment's cloud assembly. */
+export const ASSEMBLY_ROOT = path.join(ROOT, 'cdk.out.test');
+
+/** The feature flags in cdk.json, so tests synthesize what `cdk synth` does. */
+export function cdkJsonContext(): Record<string, unknown> {
+  return JSON.parse(readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')).context;
+}
+
+/**
+ * An App like the CLI's, except that validation findings are written to
+ * validation-report.json instead of failing synth (so tests can count them), and
+ * the built-in CloudFormation schema validation is off: the CI synth of every
+ * environment keeps it on, and here it would cost ~5 s per environment.
+ */
+export function testApp(outdir?: string): App {
+  return new App({
+    outdir,
+    builtinCloudFormationValidation: false,
+    context: { ...cdkJsonContext(), '@aws-cdk/core:failSynthOnValidationErrors': false },
+  });
+}
+
+/** Builds and synthesizes one environment as `bin/app.ts` does. */
+export function synthEnvironment(config: EnvironmentConfig, outdir?: string): CloudAssembly {
+  const app = testApp(outdir);
+  buildApp(app, config);
+  return app.synth();
+}
+
+/** The environment as the app loads it without AWS credentials. */
+export function offlineConfig(envName: EnvironmentName): EnvironmentConfig {
+  return loadConfig(envName, { defaultAccount: undefined });
+}

@@ -1,0 +1,47 @@
+import { isTaggableType, tagInformationOf } from '../lib/compliance/taggability';
+import { ENVIRONMENT_NAMES } from '../lib/config';
+import { mandatoryTags } from '../lib/tagging';
+import { synthesized } from './support/assembly';
+import { offlineConfig } from './support/synth';
+
+type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+
+/** The tags of a resource as a plain map, whatever format its type uses. */
+function tagsOf(type: string, properties: Record<string, unknown> = {}): Record<string, string> {
+  const raw = properties[tagInformationOf(type)!.tagPropertyName];
+  if (Array.isArray(raw)) return Object.fromEntries(raw.map((t: { Key: string; Value: string }) => [t.Key, t.Value]));
+  return (raw ?? {}) as Record<string, string>;
+}
+
+describe('taggability', () => {
+  it('comes from the CloudFormation resource spec', () => {
+    expect(isTaggableType('AWS::EC2::VPC')).toBe(true);
+    expect(isTaggableType('AWS::Lambda::Function')).toBe(true);
+    expect(isTaggableType('AWS::EC2::SubnetRouteTableAssociation')).toBe(false);
+    expect(isTaggableType('AWS::IAM::ManagedPolicy')).toBe(false);
+    expect(isTaggableType('Custom::VpcRestrictDefaultSG')).toBe(false);
+  });
+});
+
+describe.each(ENVIRONMENT_NAMES)('%s tags', (envName) => {
+  const assembly = synthesized(envName);
+  const expected = mandatoryTags(offlineConfig(envName));
+
+  it('uses environment, project, owner and cost_center from config', () => {
+    expect(expected).toEqual({
+      environment: envName,
+      project: 'webtier',
+      owner: expect.any(String),
+      cost_center: expect.any(String),
+    });
+  });
+
+  it.each(assembly.stackNames)('puts the four mandatory tags on every taggable resource of %s', (stackName) => {
+    const resources = assembly.template(stackName).toJSON().Resources as Resources;
+    const taggable = Object.entries(resources).filter(([, r]) => isTaggableType(r.Type));
+    expect(taggable.length).toBeGreaterThan(0);
+    for (const [id, resource] of taggable) {
+      expect({ id, tags: tagsOf(resource.Type, resource.Properties) }).toEqual({ id, tags: expect.objectContaining(expected) });
+    }
+  });
+});
