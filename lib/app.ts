@@ -1,17 +1,15 @@
 import type { App } from 'aws-cdk-lib';
 import { addCompliancePlugins } from './compliance';
 import { REGIONS, type EnvironmentConfig, type RegionName } from './config';
+import { PrimaryDataStack, SecondaryDataStack } from './stacks/data-stacks';
 import { NetworkStack } from './stacks/network-stack';
 import { applyMandatoryTags } from './tagging';
 
-/** The stacks of one region. */
-export interface RegionalStacks {
-  readonly network: NetworkStack;
-}
-
 /** Every stack of one environment, for wiring and for tests. */
 export interface EnvironmentStacks {
-  readonly regions: Readonly<Record<RegionName, RegionalStacks>>;
+  readonly network: Readonly<Record<RegionName, NetworkStack>>;
+  readonly primaryData: PrimaryDataStack;
+  readonly secondaryData: SecondaryDataStack;
 }
 
 /**
@@ -22,9 +20,18 @@ export function buildApp(app: App, config: EnvironmentConfig): EnvironmentStacks
   applyMandatoryTags(app, config);
   addCompliancePlugins(app);
 
-  const regions = Object.fromEntries(
-    REGIONS.map((region) => [region, { network: new NetworkStack(app, { config, region }) }]),
-  ) as Record<RegionName, RegionalStacks>;
+  const [primaryRegion, standbyRegion] = REGIONS;
+  const network = Object.fromEntries(REGIONS.map((region) => [region, new NetworkStack(app, { config, region })])) as Record<
+    RegionName,
+    NetworkStack
+  >;
+  const primaryData = new PrimaryDataStack(app, { config, region: primaryRegion, network: network[primaryRegion], standbyRegion });
+  const secondaryData = new SecondaryDataStack(app, {
+    config,
+    region: standbyRegion,
+    network: network[standbyRegion],
+    primary: primaryData,
+  });
 
-  return { regions };
+  return { network, primaryData, secondaryData };
 }

@@ -35,6 +35,8 @@ export const NAME_RULES = {
   pipeline: { maxLength: 100, pattern: /^[A-Za-z0-9.@_-]+$/, allowed: 'letters, digits and .@_-' },
   buildProject: { maxLength: 150, pattern: /^[A-Za-z0-9][A-Za-z0-9_-]+$/, allowed: 'a letter or digit, then letters, digits, hyphens and underscores' },
   bucket: { maxLength: 63, pattern: /^[a-z0-9](?!.*\.\.)[a-z0-9.-]*[a-z0-9]$/, allowed: 'lowercase letters, digits, dots and hyphens' },
+  backupVault: { maxLength: 50, pattern: /^[A-Za-z0-9_-]{2,}$/, allowed: 'letters, digits, hyphens and underscores' },
+  backupPlan: { maxLength: 50, pattern: /^[A-Za-z0-9_.-]+$/, allowed: 'letters, digits and ._-' },
   launchTemplate: { maxLength: 128, pattern: /^[\w()./-]+$/, allowed: 'letters, digits and ()./_-' },
   nameTag: { maxLength: 256, pattern: /^[\x20-\x7e]+$/, allowed: 'printable ASCII' },
 } as const satisfies Record<string, NameRule>;

@@ -45,8 +45,8 @@ describe('a bad configuration', () => {
     ['an invalid e-mail', 'dev', (s) => (s.alertEmails = ['oncall.example.com']), /alertEmails\.0: is not a valid e-mail address/],
     ['an alarm threshold out of range', 'dev', (s) => (s.alarms.cpuHighPercent = 150), /alarms\.cpuHighPercent: must be a percentage between 0 and 100/],
     ['a scale-in threshold above scale-out', 'dev', (s) => (s.alarms.cpuLowPercent = 80), /alarms\.cpuLowPercent: \(80\) must be below alarms\.cpuHighPercent \(70\)/],
-    ['backup retention over 35 days', 'dev', (s) => (s.database.backupRetentionDays = 40), /database\.backupRetentionDays: must be 1-35 days/],
-    ['short backup retention in prod', 'prod', (s) => (s.database.backupRetentionDays = 3), /database\.backupRetentionDays: must be at least 7 days in prod/],
+    ['backup retention over 35 days', 'dev', (s) => (s.database.backupRetentionDays = 40), /database\.backupRetentionDays: must be 7-35 days \(RDS keeps at most 35\)/],
+    ['backup retention under a week', 'dev', (s) => (s.database.backupRetentionDays = 3), /database\.backupRetentionDays: must be 7-35 days \(AWS Control Tower CT\.RDS\.PR\.8 asks for at least 7\)/],
     ['an unknown instance type', 'dev', (s) => (s.app.instanceType = 't3.huge'), /app\.instanceType: is not a known EC2 instance type/],
     ['an RDS class without db.', 'dev', (s) => (s.database.instanceType = 'r7g.large'), /database\.instanceType: is not a known RDS instance class/],
     ['prod without approval', 'prod', (s) => (s.requireApproval = false), /requireApproval: must be true in prod/],
@@ -56,6 +56,9 @@ describe('a bad configuration', () => {
     ['a health-check interval Route 53 lacks', 'dev', (s) => (s.dns.healthCheckIntervalSeconds = 20), /dns\.healthCheckIntervalSeconds: must be 10 or 30/],
     ['log retention under a year', 'dev', (s) => (s.logRetentionDays = 30), /logRetentionDays: must be a CloudWatch Logs retention period of at least a year/],
     ['a misspelt setting', 'dev', (s) => (us(s).vpcCidrs = '10.0.0.0/16'), /regions\.us-east-1: Unrecognized key: "vpcCidrs"/],
+    ['overlapping backup and maintenance windows', 'dev', (s) => (s.database.maintenanceWindow = 'wed:03:30-wed:04:30'), /database\.maintenanceWindow: overlaps database\.backupWindow \(03:00-04:00\) on some day/],
+    ['a malformed maintenance window', 'dev', (s) => (s.database.maintenanceWindow = 'sunday 5am'), /database\.maintenanceWindow: must be ddd:hh:mm-ddd:hh:mm in UTC/],
+    ['an Enhanced Monitoring interval RDS lacks', 'dev', (s) => (s.database.monitoringIntervalSeconds = 20), /database\.monitoringIntervalSeconds: must be 1, 5, 10, 15, 30 or 60/],
     ['unprotected state in prod', 'prod', (s) => (s.protectStatefulResources = false), /protectStatefulResources: must be true in prod/],
   ];
 

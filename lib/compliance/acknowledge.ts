@@ -4,9 +4,15 @@ import type { IConstruct } from 'constructs';
 /** Shortest reason accepted: long enough to say why the finding is safe here. */
 export const MIN_REASON_LENGTH = 40;
 
+/**
+ * The plugins whose findings may be acknowledged. A prefix routes the
+ * acknowledgement through CDK's validation report, which records it with its reason.
+ */
+const RULE_NAMESPACES = ['AwsSolutions', 'NIST.800.53.R5', 'cdk-validator-cfnguard', 'CloudFormation-Validate'];
+
 /** One acknowledged finding: the rule (for IAM5 with its `[Action::…]`/`[Resource::…]` entry) and why it is safe. */
 export interface Acknowledgement {
-  /** Rule id, e.g. `AwsSolutions-L1` or `cdk-validator-cfnguard::CT.LAMBDA.PR.2`. */
+  /** Rule id with its plugin namespace, as synth prints it: `AwsSolutions::AwsSolutions-IAM4[Policy::…]`, `cdk-validator-cfnguard::lambda_inside_vpc_check`. */
   readonly id: string;
   /** Why this resource may break the rule. */
   readonly reason: string;
@@ -25,6 +31,9 @@ export function acknowledge(resource: IConstruct, ...acknowledgements: Acknowled
     throw new Error(`Acknowledgement target "${path}" holds no CloudFormation resource`);
   }
   for (const { id, reason } of acknowledgements) {
+    if (!RULE_NAMESPACES.some((namespace) => id.startsWith(`${namespace}::`))) {
+      throw new Error(`Acknowledgement "${id}" on "${path}" must start with its plugin namespace (${RULE_NAMESPACES.map((n) => `${n}::`).join(', ')})`);
+    }
     if (reason.trim().length < MIN_REASON_LENGTH) {
       throw new Error(`Acknowledgement of ${id} on "${path}" needs a reason of at least ${MIN_REASON_LENGTH} characters`);
     }

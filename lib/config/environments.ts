@@ -24,10 +24,12 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
       multiAz: true,
       allocatedStorageGiB: 20,
       maxAllocatedStorageGiB: 100,
-      backupRetentionDays: 3,
+      backupRetentionDays: 7,
       backupWindow: '03:00-04:00',
       maintenanceWindow: 'sun:05:00-sun:06:00',
       deletionProtection: false,
+      rotationDays: 30,
+      monitoringIntervalSeconds: 60,
     },
     alarms: {
       cpuHighPercent: 70,
@@ -73,6 +75,8 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
       backupWindow: '03:00-04:00',
       maintenanceWindow: 'sun:05:00-sun:06:00',
       deletionProtection: false,
+      rotationDays: 30,
+      monitoringIntervalSeconds: 60,
     },
     alarms: {
       cpuHighPercent: 70,
@@ -118,6 +122,8 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
       backupWindow: '03:00-04:00',
       maintenanceWindow: 'sun:05:00-sun:06:00',
       deletionProtection: true,
+      rotationDays: 30,
+      monitoringIntervalSeconds: 15,
     },
     alarms: {
       cpuHighPercent: 65,

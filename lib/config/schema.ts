@@ -68,6 +68,32 @@ const weeklyWindow = z
     message: 'must be ddd:hh:mm-ddd:hh:mm in UTC',
   });
 
+const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+const MINUTES_PER_DAY = 24 * 60;
+const MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY;
+
+/** Minutes since Monday 00:00 UTC of `ddd:hh:mm`, or since midnight of `hh:mm`. */
+function minutesOf(time: string): number {
+  const parts = time.split(':');
+  const [hours, minutes] = parts.slice(-2).map(Number);
+  const day = parts.length === 3 ? DAYS.indexOf(parts[0]) : 0;
+  return day * MINUTES_PER_DAY + hours * 60 + minutes;
+}
+
+/** Whether the daily `hh:mm-hh:mm` window meets the weekly `ddd:hh:mm-ddd:hh:mm` window on any day. */
+export function windowsOverlap(dailyWindow: string, weeklyWindow: string): boolean {
+  const [weeklyStart, weeklyEnd] = weeklyWindow.split('-').map(minutesOf);
+  const weeklyLength = (weeklyEnd - weeklyStart + MINUTES_PER_WEEK) % MINUTES_PER_WEEK;
+  const [dailyStart, dailyEnd] = dailyWindow.split('-').map(minutesOf);
+  const dailyLength = (dailyEnd - dailyStart + MINUTES_PER_DAY) % MINUTES_PER_DAY;
+  return DAYS.some((_, day) => {
+    const start = day * MINUTES_PER_DAY + dailyStart;
+    const offset = (start - weeklyStart + MINUTES_PER_WEEK) % MINUTES_PER_WEEK;
+    const backOffset = (weeklyStart - start + MINUTES_PER_WEEK) % MINUTES_PER_WEEK;
+    return offset < weeklyLength || backOffset < dailyLength;
+  });
+}
+
 export const regionSchema = z.strictObject({
   /** CIDR of the region's VPC; must not overlap the other region's. */
   vpcCidr,
@@ -114,10 +140,18 @@ export const environmentConfigSchema = z
       multiAz: z.boolean(),
       allocatedStorageGiB: z.number().int().min(20).max(65536),
       maxAllocatedStorageGiB: z.number().int().min(20).max(65536),
-      backupRetentionDays: z.number().int().min(1, { message: 'must be 1-35 days' }).max(35, { message: 'must be 1-35 days' }),
+      backupRetentionDays: z
+        .number()
+        .int()
+        .min(7, { message: 'must be 7-35 days (AWS Control Tower CT.RDS.PR.8 asks for at least 7)' })
+        .max(35, { message: 'must be 7-35 days (RDS keeps at most 35)' }),
       backupWindow: dailyWindow,
       maintenanceWindow: weeklyWindow,
       deletionProtection: z.boolean(),
+      /** Days between automatic rotations of the master password. */
+      rotationDays: z.number().int().min(1, { message: 'must be 1-365 days' }).max(365, { message: 'must be 1-365 days' }),
+      /** Enhanced Monitoring granularity in seconds. */
+      monitoringIntervalSeconds: z.union([1, 5, 10, 15, 30, 60].map((v) => z.literal(v)), { message: 'must be 1, 5, 10, 15, 30 or 60' }),
     }),
     /** CloudWatch alarm thresholds. */
     alarms: z.strictObject({
@@ -180,6 +214,9 @@ export const environmentConfigSchema = z
     if (config.alarms.cpuLowPercent >= config.alarms.cpuHighPercent) {
       ctx.addIssue({ code: 'custom', path: ['alarms', 'cpuLowPercent'], message: `(${config.alarms.cpuLowPercent}) must be below alarms.cpuHighPercent (${config.alarms.cpuHighPercent})` });
     }
+    if (windowsOverlap(config.database.backupWindow, config.database.maintenanceWindow)) {
+      ctx.addIssue({ code: 'custom', path: ['database', 'maintenanceWindow'], message: `overlaps database.backupWindow (${config.database.backupWindow}) on some day` });
+    }
     if (config.database.maxAllocatedStorageGiB < config.database.allocatedStorageGiB) {
       ctx.addIssue({ code: 'custom', path: ['database', 'maxAllocatedStorageGiB'], message: `must be at least database.allocatedStorageGiB (${config.database.allocatedStorageGiB})` });
     }
@@ -191,7 +228,6 @@ export const environmentConfigSchema = z
       if (minCapacity < 2) ctx.addIssue({ code: 'custom', path: ['app', 'minCapacity'], message: 'must be at least 2 in prod so every AZ outage leaves a serving instance' });
       if (!config.database.multiAz) ctx.addIssue({ code: 'custom', path: ['database', 'multiAz'], message: 'must be true in prod' });
       if (!config.database.deletionProtection) ctx.addIssue({ code: 'custom', path: ['database', 'deletionProtection'], message: 'must be true in prod' });
-      if (config.database.backupRetentionDays < 7) ctx.addIssue({ code: 'custom', path: ['database', 'backupRetentionDays'], message: 'must be at least 7 days in prod' });
       if (!config.protectStatefulResources) ctx.addIssue({ code: 'custom', path: ['protectStatefulResources'], message: 'must be true in prod' });
       if (!config.requireApproval) ctx.addIssue({ code: 'custom', path: ['requireApproval'], message: 'must be true in prod: a person reviews the diff before it deploys' });
     }

@@ -13,6 +13,8 @@ export interface ServiceStackProps extends Omit<StackProps, 'env' | 'stackName'>
   readonly region: RegionName;
   /** The location in the stack's name. @default - the region */
   readonly location?: Location;
+  /** Holds state that must survive: termination protection where config protects stateful resources. @default false */
+  readonly stateful?: boolean;
 }
 
 /**
@@ -29,13 +31,14 @@ export class ServiceStack extends Stack {
   private readonly zones: string[];
 
   constructor(scope: Construct, props: ServiceStackProps) {
-    const { config, service, region, location = region, ...stackProps } = props;
+    const { config, service, region, location = region, stateful = false, ...stackProps } = props;
     const naming = new Naming(config.name);
     const stackName = naming.stackName(service, location);
     super(scope, stackName, {
       ...stackProps,
       stackName,
       env: { account: config.account, region },
+      terminationProtection: stateful && config.protectStatefulResources,
     });
     this.config = config;
     this.names = new ServiceNaming(naming, service, location);

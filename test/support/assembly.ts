@@ -54,12 +54,30 @@ export class SynthesizedEnvironment {
     return manifest.artifacts[stackName].environment;
   }
 
+  /** Whether CloudFormation refuses to delete the stack. */
+  public terminationProtection(stackName: string): boolean {
+    const manifest = this.readJson<{ artifacts: Record<string, { properties?: { terminationProtection?: boolean } }> }>('manifest.json');
+    return manifest.artifacts[stackName].properties?.terminationProtection === true;
+  }
+
   /** The stack's template, for `Template` assertions. */
   public template(stackName: string): Template {
     if (!this.templates.has(stackName)) {
       this.templates.set(stackName, Template.fromJSON(this.readJson(`${stackName}.template.json`)));
     }
     return this.templates.get(stackName)!;
+  }
+
+  /** Every acknowledgement recorded on a construct, as `{ path, id, reason }`. */
+  public acknowledgements(): Array<{ path: string; id: string; reason: string }> {
+    return this.stackNames.flatMap((stack) =>
+      Object.entries(this.readJson<Record<string, Array<{ type: string; data: Record<string, string> }>>>(`${stack}.metadata.json`)).flatMap(
+        ([path, entries]) =>
+          entries
+            .filter((e) => e.type === 'aws:cdk:acknowledged-rules')
+            .flatMap((e) => Object.entries(e.data).map(([id, reason]) => ({ path: path.replace(/^\//, ''), id, reason }))),
+      ),
+    );
   }
 
   /** Every finding of every validation plugin, with its acknowledgement if it has one. */

@@ -1,0 +1,131 @@
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { Duration } from 'aws-cdk-lib';
+import type { RegionName } from '../config';
+import { CrossRegionBackup } from '../constructs/cross-region-backup';
+import { POSTGRES_PORT } from '../constructs/postgres';
+import { PrimaryDatabase } from '../constructs/primary-database';
+import { PromotionRunbook } from '../constructs/promotion-runbook';
+import { ReadReplica } from '../constructs/read-replica';
+import { Naming } from '../naming';
+import type { NetworkStack } from './network-stack';
+import { ServiceStack, type ServiceStackProps } from './service-stack';
+
+/** What the app tier needs to reach a region's database. */
+export interface DatabaseEndpoint {
+  /** The database's security group; the app tier adds ingress from its instances. */
+  readonly securityGroup: ec2.ISecurityGroup;
+  /** The port PostgreSQL listens on. */
+  readonly port: number;
+  /** The master credentials, readable in this region. */
+  readonly secret: secretsmanager.ISecret;
+  /** The instance's DNS name. */
+  readonly hostname: string;
+  /** The instance identifier, for metrics and alarms. */
+  readonly instanceIdentifier: string;
+}
+
+export interface PrimaryDataStackProps extends Omit<ServiceStackProps, 'service' | 'stateful'> {
+  /** The same region's network. */
+  readonly network: NetworkStack;
+  /** Where the replica, the secret's replica and the backup copies live. */
+  readonly standbyRegion: RegionName;
+}
+
+/** `<env>-data-<primary region>`: the writer, its credentials and its cross-region backups. */
+export class PrimaryDataStack extends ServiceStack {
+  /** The writer and its key and secret. */
+  public readonly database: PrimaryDatabase;
+  /** How the app tier reaches the writer. */
+  public readonly endpoint: DatabaseEndpoint;
+
+  constructor(scope: Construct, props: PrimaryDataStackProps) {
+    super(scope, { ...props, service: 'data', stateful: true, crossRegionReferences: true });
+    const { config } = this;
+    const standbyNames = new Naming(config.name);
+
+    this.database = new PrimaryDatabase(this, 'Database', {
+      vpc: props.network.vpc,
+      subnets: props.network.dataSubnets,
+      rotationSubnets: props.network.appSubnets,
+      instanceIdentifier: this.names.name('dbInstance'),
+      secretName: this.names.name('secret', 'credentials'),
+      settings: config.database,
+      replicaRegion: props.standbyRegion,
+      logRetention: config.logRetentionDays,
+      retainState: config.protectStatefulResources,
+    });
+
+    new CrossRegionBackup(this, 'Backup', {
+      instance: this.database.instance,
+      vaultName: this.names.name('backupVault', 'vault'),
+      planName: this.names.name('backupPlan', 'daily'),
+      key: this.database.key,
+      copyRegion: props.standbyRegion,
+      copyVaultName: standbyNames.name('backupVault', 'data', props.standbyRegion, 'vault'),
+      retention: Duration.days(config.database.backupRetentionDays),
+      backupWindow: config.database.backupWindow,
+      maintenanceWindow: config.database.maintenanceWindow,
+      removalPolicy: this.statefulRemovalPolicy,
+    });
+
+    this.endpoint = {
+      securityGroup: this.database.securityGroup,
+      port: POSTGRES_PORT,
+      secret: this.database.secret,
+      hostname: this.database.instance.dbInstanceEndpointAddress,
+      instanceIdentifier: this.database.instance.instanceIdentifier,
+    };
+  }
+}
+
+export interface SecondaryDataStackProps extends Omit<ServiceStackProps, 'service' | 'stateful'> {
+  /** The same region's network. */
+  readonly network: NetworkStack;
+  /** The primary region's data stack, whose writer this region replicates. */
+  readonly primary: PrimaryDataStack;
+}
+
+/** `<env>-data-<standby region>`: the cross-region read replica, its promotion runbook and the backup copies. */
+export class SecondaryDataStack extends ServiceStack {
+  /** The replica and its key and vault. */
+  public readonly replica: ReadReplica;
+  /** Promotes the replica to the writer. */
+  public readonly runbook: PromotionRunbook;
+  /** How the app tier reaches the replica (the writer after promotion). */
+  public readonly endpoint: DatabaseEndpoint;
+
+  constructor(scope: Construct, props: SecondaryDataStackProps) {
+    super(scope, { ...props, service: 'data', stateful: true, crossRegionReferences: true });
+    const { config } = this;
+
+    this.replica = new ReadReplica(this, 'Replica', {
+      source: props.primary.database.instance,
+      sourceRegion: props.primary.region,
+      vpc: props.network.vpc,
+      subnets: props.network.dataSubnets,
+      instanceIdentifier: this.names.name('dbInstance'),
+      settings: config.database,
+      backupVaultName: this.names.name('backupVault', 'vault'),
+      logRetention: config.logRetentionDays,
+      retainState: config.protectStatefulResources,
+    });
+
+    this.runbook = new PromotionRunbook(this, 'PromotionRunbook', {
+      replica: this.replica.instance,
+      documentName: this.names.name('ssmDocument', 'promote-replica'),
+      backupRetentionDays: config.database.backupRetentionDays,
+    });
+
+    // Secrets Manager keeps the replica of the primary's secret under the same name.
+    const secret = secretsmanager.Secret.fromSecretNameV2(this, 'ReplicatedCredentials', props.primary.endpoint.secret.secretName);
+    this.endpoint = {
+      securityGroup: this.replica.securityGroup,
+      port: POSTGRES_PORT,
+      secret,
+      hostname: this.replica.instance.dbInstanceEndpointAddress,
+      instanceIdentifier: this.replica.instance.instanceIdentifier,
+    };
+  }
+}

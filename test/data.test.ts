@@ -1,0 +1,221 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { firstFreeHour } from '../lib/constructs/cross-region-backup';
+import { windowsOverlap } from '../lib/config';
+import { synthesized } from './support/assembly';
+import { offlineConfig } from './support/synth';
+
+type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string }>;
+
+describe.each(['dev', 'prod'] as const)('%s data tier', (envName) => {
+  const config = offlineConfig(envName);
+  const assembly = synthesized(envName);
+  const primaryName = `${envName}-data-us-east-1`;
+  const secondaryName = `${envName}-data-eu-west-1`;
+  const primary = assembly.template(primaryName);
+  const secondary = assembly.template(secondaryName);
+  const resourcesOf = (template: typeof primary) => template.toJSON().Resources as Resources;
+  const only = (template: typeof primary, type: string) => {
+    const found = Object.entries(resourcesOf(template)).filter(([, r]) => r.Type === type);
+    expect(found).toHaveLength(1);
+    return { id: found[0][0], ...found[0][1] };
+  };
+  const keyRef = (template: typeof primary) => ({ 'Fn::GetAtt': [only(template, 'AWS::KMS::Key').id, 'Arn'] });
+  const retained = config.protectStatefulResources ? 'Retain' : 'Delete';
+
+  describe('primary', () => {
+    const db = only(primary, 'AWS::RDS::DBInstance');
+
+    it('runs PostgreSQL 16 in the isolated data subnets, never publicly', () => {
+      expect(db.Properties).toMatchObject({ Engine: 'postgres', PubliclyAccessible: false, DBInstanceIdentifier: primaryName });
+      expect(db.Properties.EngineVersion).toMatch(/^16\./);
+      const subnets = only(primary, 'AWS::RDS::DBSubnetGroup').Properties.SubnetIds;
+      expect(subnets.map((s: any) => s['Fn::GetStackOutput'].OutputName)).toEqual([
+        expect.stringMatching(/dataSubnet1/),
+        expect.stringMatching(/dataSubnet2/),
+        expect.stringMatching(/dataSubnet3/),
+      ]);
+    });
+
+    it('follows config for class, Multi-AZ, storage, backups and windows', () => {
+      expect(db.Properties).toMatchObject({
+        DBInstanceClass: config.database.instanceType,
+        MultiAZ: config.database.multiAz,
+        StorageType: 'gp3',
+        AllocatedStorage: String(config.database.allocatedStorageGiB),
+        MaxAllocatedStorage: config.database.maxAllocatedStorageGiB,
+        BackupRetentionPeriod: config.database.backupRetentionDays,
+        PreferredBackupWindow: config.database.backupWindow,
+        PreferredMaintenanceWindow: config.database.maintenanceWindow,
+        DeletionProtection: config.database.deletionProtection,
+        CopyTagsToSnapshot: true,
+        DeleteAutomatedBackups: false,
+      });
+      expect(windowsOverlap(db.Properties.PreferredBackupWindow, db.Properties.PreferredMaintenanceWindow)).toBe(false);
+    });
+
+    it('encrypts storage and Performance Insights with its own rotating key', () => {
+      expect(db.Properties).toMatchObject({
+        StorageEncrypted: true,
+        KmsKeyId: keyRef(primary),
+        EnablePerformanceInsights: true,
+        PerformanceInsightsKMSKeyId: keyRef(primary),
+      });
+      primary.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    });
+
+    it('has Enhanced Monitoring and IAM authentication', () => {
+      expect(db.Properties).toMatchObject({
+        MonitoringInterval: config.database.monitoringIntervalSeconds,
+        MonitoringRoleArn: { 'Fn::GetAtt': [expect.stringMatching(/MonitoringRole/), 'Arn'] },
+        EnableIAMDatabaseAuthentication: true,
+      });
+    });
+
+    it('exports PostgreSQL logs to encrypted log groups with explicit retention, created before the instance', () => {
+      expect(db.Properties.EnableCloudwatchLogsExports).toEqual(['postgresql', 'upgrade']);
+      for (const log of ['postgresql', 'upgrade']) {
+        primary.hasResourceProperties('AWS::Logs::LogGroup', {
+          LogGroupName: `/aws/rds/instance/${primaryName}/${log}`,
+          RetentionInDays: config.logRetentionDays,
+          KmsKeyId: keyRef(primary),
+        });
+      }
+      const logGroups = Object.entries(resourcesOf(primary)).filter(([, r]) => r.Type === 'AWS::Logs::LogGroup').map(([id]) => id);
+      expect((primary.toJSON().Resources[db.id].DependsOn ?? [])).toEqual(expect.arrayContaining(logGroups));
+    });
+
+    it('forces SSL through its parameter group', () => {
+      primary.hasResourceProperties('AWS::RDS::DBParameterGroup', { Family: 'postgres16', Parameters: Match.objectLike({ 'rds.force_ssl': '1' }) });
+      expect(db.Properties.DBParameterGroupName).toEqual({ Ref: only(primary, 'AWS::RDS::DBParameterGroup').id });
+    });
+
+    it('keeps credentials in Secrets Manager, encrypted with the key, rotated and replicated to eu-west-1', () => {
+      const secret = only(primary, 'AWS::SecretsManager::Secret');
+      expect(secret.Properties).toMatchObject({
+        Name: `${primaryName}-credentials`,
+        KmsKeyId: keyRef(primary),
+        ReplicaRegions: [{ Region: 'eu-west-1' }],
+      });
+      expect(secret.Properties.GenerateSecretString.SecretStringTemplate).not.toContain('"postgres"');
+      primary.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+        RotationRules: { ScheduleExpression: `rate(${config.database.rotationDays} days)` },
+      });
+      primary.resourceCountIs('AWS::Serverless::Application', 1);
+      expect(JSON.stringify(primary.toJSON().Mappings)).toContain('SecretsManagerRDSPostgreSQLRotationSingleUser');
+    });
+
+    it('admits only the rotation function on 5432 until the app tier adds itself', () => {
+      const ingress = Object.values(resourcesOf(primary)).filter((r) => r.Type === 'AWS::EC2::SecurityGroupIngress');
+      expect(ingress.map((r) => [r.Properties.FromPort, r.Properties.ToPort, r.Properties.CidrIp])).toEqual([[5432, 5432, undefined]]);
+      expect(ingress[0].Properties.SourceSecurityGroupId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/Rotation/), 'GroupId'] });
+      primary.hasResourceProperties('AWS::EC2::SecurityGroup', { GroupDescription: Match.stringLikeRegexp('ingress only from the app tier'), SecurityGroupIngress: Match.absent() });
+    });
+
+    it(`snapshots the instance on delete and ${config.protectStatefulResources ? 'retains' : 'deletes'} its key and secret`, () => {
+      expect(db.DeletionPolicy).toBe('Snapshot');
+      expect(only(primary, 'AWS::KMS::Key').DeletionPolicy).toBe(retained);
+      expect(only(primary, 'AWS::SecretsManager::Secret').DeletionPolicy).toBe(retained);
+    });
+
+    it('copies a daily AWS Backup recovery point to the eu-west-1 vault, outside the RDS windows', () => {
+      const rule = only(primary, 'AWS::Backup::BackupPlan').Properties.BackupPlan.BackupPlanRule[0];
+      expect(rule.CopyActions).toEqual([
+        {
+          DestinationBackupVaultArn: `arn:aws:backup:eu-west-1:${config.account}:backup-vault:${secondaryName}-vault`,
+          Lifecycle: { DeleteAfterDays: config.database.backupRetentionDays },
+        },
+      ]);
+      const hour = firstFreeHour(config.database.backupWindow, config.database.maintenanceWindow);
+      expect(rule.ScheduleExpression).toBe(`cron(0 ${hour} * * ? *)`);
+      primary.hasResourceProperties('AWS::Backup::BackupSelection', {
+        BackupSelection: Match.objectLike({ Resources: [Match.objectLike({ 'Fn::Join': Match.anyValue() })] }),
+      });
+      secondary.hasResourceProperties('AWS::Backup::BackupVault', { BackupVaultName: `${secondaryName}-vault`, EncryptionKeyArn: keyRef(secondary) });
+    });
+  });
+
+  describe('secondary', () => {
+    const replica = only(secondary, 'AWS::RDS::DBInstance');
+
+    it('replicates the primary through a cross-region reference, not a written ARN', () => {
+      const source = JSON.stringify(replica.Properties.SourceDBInstanceIdentifier);
+      expect(source).toContain(`"StackName":"${primaryName}"`);
+      expect(source).toContain('"Region":"us-east-1"');
+      expect(replica.Properties.SourceRegion).toBe('us-east-1');
+    });
+
+    it('is encrypted with its own eu-west-1 key, in its isolated subnets, with the configured class', () => {
+      expect(replica.Properties).toMatchObject({
+        KmsKeyId: keyRef(secondary),
+        DBInstanceClass: config.database.replicaInstanceType,
+        PubliclyAccessible: false,
+        DeletionProtection: config.database.deletionProtection,
+        EnableIAMDatabaseAuthentication: true,
+      });
+      expect(replica.Properties.StorageEncrypted).toBeUndefined();
+      const subnets = only(secondary, 'AWS::RDS::DBSubnetGroup').Properties.SubnetIds;
+      expect(subnets.every((s: any) => s['Fn::GetStackOutput'].StackName === `${envName}-network-eu-west-1` && /dataSubnet/.test(s['Fn::GetStackOutput'].OutputName))).toBe(true);
+    });
+
+    it(`${config.protectStatefulResources ? 'retains' : 'deletes'} the replica, which becomes the writer after promotion`, () => {
+      expect(replica.DeletionPolicy).toBe(retained);
+    });
+
+    it('ships an SSM Automation runbook that promotes the replica and waits for it', () => {
+      const document = only(secondary, 'AWS::SSM::Document');
+      expect(document.Properties).toMatchObject({ DocumentType: 'Automation', Name: `${secondaryName}-promote-replica` });
+      const steps = document.Properties.Content.mainSteps;
+      expect(steps.map((s: any) => s.inputs.Api)).toEqual(['PromoteReadReplica', 'DescribeDBInstances', 'DescribeDBInstances']);
+      expect(steps[0].inputs).toMatchObject({ DBInstanceIdentifier: { Ref: replica.id }, BackupRetentionPeriod: config.database.backupRetentionDays });
+      expect(steps[2].inputs.DesiredValues).toEqual(['available']);
+    });
+
+    it('runs the runbook under a role that can only promote and describe that replica', () => {
+      const statements = only(secondary, 'AWS::IAM::ManagedPolicy').Properties.PolicyDocument.Statement;
+      expect(statements).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['rds:DescribeDBInstances', 'rds:PromoteReadReplica'],
+          Resource: { 'Fn::Join': ['', [`arn:aws:rds:eu-west-1:${config.account}:db:`, { Ref: replica.id }]] },
+        },
+      ]);
+      secondary.hasResourceProperties('AWS::IAM::Role', {
+        AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'ssm.amazonaws.com' } })] },
+        ManagedPolicyArns: [{ Ref: only(secondary, 'AWS::IAM::ManagedPolicy').id }],
+      });
+    });
+  });
+
+  it(`${config.protectStatefulResources ? 'turns on' : 'leaves off'} termination protection on both data stacks`, () => {
+    expect(assembly.terminationProtection(primaryName)).toBe(config.protectStatefulResources);
+    expect(assembly.terminationProtection(secondaryName)).toBe(config.protectStatefulResources);
+  });
+});
+
+describe('stateful logical IDs', () => {
+  // A changed logical ID makes CloudFormation create a new resource and delete the old
+  // one: a new, empty database, a new key that cannot decrypt old snapshots, a new secret.
+  const pinned = (envName: 'dev' | 'test' | 'prod') => ({
+    [`${envName}-data-us-east-1`]: {
+      'AWS::RDS::DBInstance': ['DatabaseInstanceAA8A5FDE'],
+      'AWS::KMS::Key': ['DatabaseKey5E5D9547'],
+      'AWS::SecretsManager::Secret': ['DatabaseCredentials24F58BE6'],
+      'AWS::Backup::BackupVault': ['BackupVaultADF21B19'],
+    },
+    [`${envName}-data-eu-west-1`]: {
+      'AWS::RDS::DBInstance': ['ReplicaInstance639BE1BF'],
+      'AWS::KMS::Key': ['ReplicaKey29E01B67'],
+      'AWS::Backup::BackupVault': ['ReplicaBackupVault1A18CE0D'],
+    },
+  });
+
+  it.each(['dev', 'test', 'prod'] as const)('stay the same in %s, so a refactor cannot replace the database, its key or its secret', (envName) => {
+    for (const [stackName, types] of Object.entries(pinned(envName))) {
+      const resources = synthesized(envName).template(stackName).toJSON().Resources as Resources;
+      for (const [type, ids] of Object.entries(types)) {
+        const actual = Object.entries(resources).filter(([, r]) => r.Type === type).map(([id]) => id);
+        expect({ stackName, type, logicalIds: actual }).toEqual({ stackName, type, logicalIds: ids });
+      }
+    }
+  });
+});
