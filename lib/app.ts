@@ -1,7 +1,8 @@
 import type { App } from 'aws-cdk-lib';
 import { addCompliancePlugins } from './compliance';
 import { REGIONS, type EnvironmentConfig, type RegionName } from './config';
-import { PrimaryDataStack, SecondaryDataStack } from './stacks/data-stacks';
+import { AppStack } from './stacks/app-stack';
+import { PrimaryDataStack, SecondaryDataStack, type DatabaseEndpoint } from './stacks/data-stacks';
 import { NetworkStack } from './stacks/network-stack';
 import { applyMandatoryTags } from './tagging';
 
@@ -10,6 +11,12 @@ export interface EnvironmentStacks {
   readonly network: Readonly<Record<RegionName, NetworkStack>>;
   readonly primaryData: PrimaryDataStack;
   readonly secondaryData: SecondaryDataStack;
+  readonly web: Readonly<Record<RegionName, AppStack>>;
+}
+
+/** One stack per region, built by `build`. */
+function perRegion<T>(build: (region: RegionName) => T): Record<RegionName, T> {
+  return Object.fromEntries(REGIONS.map((region) => [region, build(region)])) as Record<RegionName, T>;
 }
 
 /**
@@ -21,17 +28,11 @@ export function buildApp(app: App, config: EnvironmentConfig): EnvironmentStacks
   addCompliancePlugins(app);
 
   const [primaryRegion, standbyRegion] = REGIONS;
-  const network = Object.fromEntries(REGIONS.map((region) => [region, new NetworkStack(app, { config, region })])) as Record<
-    RegionName,
-    NetworkStack
-  >;
+  const network = perRegion((region) => new NetworkStack(app, { config, region }));
   const primaryData = new PrimaryDataStack(app, { config, region: primaryRegion, network: network[primaryRegion], standbyRegion });
-  const secondaryData = new SecondaryDataStack(app, {
-    config,
-    region: standbyRegion,
-    network: network[standbyRegion],
-    primary: primaryData,
-  });
+  const secondaryData = new SecondaryDataStack(app, { config, region: standbyRegion, network: network[standbyRegion], primary: primaryData });
+  const databases: Record<RegionName, DatabaseEndpoint> = { [primaryRegion]: primaryData.endpoint, [standbyRegion]: secondaryData.endpoint };
+  const web = perRegion((region) => new AppStack(app, { config, region, network: network[region], database: databases[region] }));
 
-  return { network, primaryData, secondaryData };
+  return { network, primaryData, secondaryData, web };
 }

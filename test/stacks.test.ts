@@ -10,6 +10,8 @@ describe.each(ENVIRONMENT_NAMES)('%s stacks', (envName) => {
       `${envName}-network-eu-west-1`,
       `${envName}-data-us-east-1`,
       `${envName}-data-eu-west-1`,
+      `${envName}-app-us-east-1`,
+      `${envName}-app-eu-west-1`,
     ]);
   });
 

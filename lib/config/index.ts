@@ -1,3 +1,4 @@
 export * from './environments';
 export * from './load';
 export * from './schema';
+export * from './dns';

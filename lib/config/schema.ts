@@ -127,11 +127,20 @@ export const environmentConfigSchema = z
     }),
     /** Web tier capacity and instance type. */
     app: z.strictObject({
-      instanceType: ec2InstanceType,
+      /** Instance types in order of preference, at least two of one architecture so a shortage of one does not stop scaling. */
+      instanceTypes: z.array(ec2InstanceType).min(2, { message: 'must list at least 2 instance types (AWS Control Tower CT.AUTOSCALING.PR.6)' }),
       port: z.number().int().min(1024, { message: 'must be an unprivileged port (1024-65535)' }).max(65535),
       minCapacity: z.number().int().min(1),
       desiredCapacity: z.number().int().min(1),
       maxCapacity: z.number().int().min(1).max(100),
+      /** Seconds a new instance has before failed health checks replace it. */
+      healthCheckGraceSeconds: z.number().int().min(0).max(7200),
+      /** Requests one client IP may make in 5 minutes before WAF blocks it. */
+      wafRateLimitPer5Minutes: z.number().int().min(100, { message: 'must be at least 100 (WAF minimum)' }).max(2_000_000_000),
+      /** An existing ACM certificate per region instead of a new DNS-validated one. */
+      certificateArns: z
+        .strictObject({ 'us-east-1': z.string().optional(), 'eu-west-1': z.string().optional() })
+        .default({}),
     }),
     /** PostgreSQL settings. */
     database: z.strictObject({
@@ -210,6 +219,16 @@ export const environmentConfigSchema = z
       ctx.addIssue({ code: 'custom', path: ['app', 'minCapacity'], message: `(${minCapacity}) exceeds app.maxCapacity (${maxCapacity})` });
     } else if (desiredCapacity < minCapacity || desiredCapacity > maxCapacity) {
       ctx.addIssue({ code: 'custom', path: ['app', 'desiredCapacity'], message: `(${desiredCapacity}) must lie between minCapacity ${minCapacity} and maxCapacity ${maxCapacity}` });
+    }
+    const architectures = new Set(config.app.instanceTypes.filter(isKnownInstanceType).map((t) => new ec2.InstanceType(t).architecture));
+    if (architectures.size > 1) {
+      ctx.addIssue({ code: 'custom', path: ['app', 'instanceTypes'], message: 'mixes CPU architectures; one AMI must boot on all of them' });
+    }
+    for (const region of REGIONS) {
+      const arn = config.app.certificateArns[region];
+      if (arn !== undefined && !new RegExp(`^arn:aws:acm:${region}:${config.account}:certificate/[0-9a-f-]{36}$`).test(arn)) {
+        ctx.addIssue({ code: 'custom', path: ['app', 'certificateArns', region], message: `is not an ACM certificate ARN of account ${config.account} in ${region}` });
+      }
     }
     if (config.alarms.cpuLowPercent >= config.alarms.cpuHighPercent) {
       ctx.addIssue({ code: 'custom', path: ['alarms', 'cpuLowPercent'], message: `(${config.alarms.cpuLowPercent}) must be below alarms.cpuHighPercent (${config.alarms.cpuHighPercent})` });

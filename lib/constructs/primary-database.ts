@@ -103,12 +103,12 @@ export class PrimaryDatabase extends Construct {
       removalPolicy: RemovalPolicy.SNAPSHOT,
     });
     this.instance.node.addDependency(...support.logGroups);
-    // The attachment adds host and port to the secret, which the rotation function needs.
-    this.secret = this.instance.secret!;
+    this.secret = credentials;
 
     new secretsmanager.SecretRotation(this, 'Rotation', {
       application: secretsmanager.SecretRotationApplication.POSTGRES_ROTATION_SINGLE_USER,
-      secret: this.secret,
+      // The attachment adds host and port to the secret, which the rotation function needs.
+      secret: this.instance.secret!,
       // The instance's own connections carry its port as a CloudFormation attribute; the
       // explicit port keeps the rotation function's ingress rule checkable by the rule packs.
       target: new ec2.Connections({ securityGroups: [this.securityGroup], defaultPort: ec2.Port.tcp(POSTGRES_PORT) }),
