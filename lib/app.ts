@@ -3,6 +3,8 @@ import { addCompliancePlugins } from './compliance';
 import { REGIONS, type EnvironmentConfig, type RegionName } from './config';
 import { AppStack } from './stacks/app-stack';
 import { PrimaryDataStack, SecondaryDataStack, type DatabaseEndpoint } from './stacks/data-stacks';
+import { DnsStack } from './stacks/dns-stack';
+import { MonitoringStack } from './stacks/monitoring-stack';
 import { NetworkStack } from './stacks/network-stack';
 import { applyMandatoryTags } from './tagging';
 
@@ -12,6 +14,8 @@ export interface EnvironmentStacks {
   readonly primaryData: PrimaryDataStack;
   readonly secondaryData: SecondaryDataStack;
   readonly web: Readonly<Record<RegionName, AppStack>>;
+  readonly monitoring: Readonly<Record<RegionName, MonitoringStack>>;
+  readonly dns: DnsStack;
 }
 
 /** One stack per region, built by `build`. */
@@ -33,6 +37,23 @@ export function buildApp(app: App, config: EnvironmentConfig): EnvironmentStacks
   const secondaryData = new SecondaryDataStack(app, { config, region: standbyRegion, network: network[standbyRegion], primary: primaryData });
   const databases: Record<RegionName, DatabaseEndpoint> = { [primaryRegion]: primaryData.endpoint, [standbyRegion]: secondaryData.endpoint };
   const web = perRegion((region) => new AppStack(app, { config, region, network: network[region], database: databases[region] }));
+  const monitoring = perRegion(
+    (region) => new MonitoringStack(app, { config, region, app: web[region], database: databases[region], isReplica: region === standbyRegion }),
+  );
+  const dns = new DnsStack(app, { config, apps: web, primaryRegion, standbyRegion, topic: monitoring[primaryRegion].topic });
 
-  return { network, primaryData, secondaryData, web };
+  // The references above already imply this order; stating it keeps `cdk deploy --all`
+  // correct even where a later change removes a reference.
+  primaryData.addStackDependency(network[primaryRegion]);
+  secondaryData.addStackDependency(network[standbyRegion]);
+  secondaryData.addStackDependency(primaryData);
+  for (const region of REGIONS) {
+    web[region].addStackDependency(network[region]);
+    web[region].addStackDependency(region === primaryRegion ? primaryData : secondaryData);
+    monitoring[region].addStackDependency(web[region]);
+  }
+  for (const region of REGIONS) dns.addStackDependency(web[region]);
+  dns.addStackDependency(monitoring[primaryRegion]);
+
+  return { network, primaryData, secondaryData, web, monitoring, dns };
 }

@@ -12,13 +12,34 @@ describe.each(ENVIRONMENT_NAMES)('%s stacks', (envName) => {
       `${envName}-data-eu-west-1`,
       `${envName}-app-us-east-1`,
       `${envName}-app-eu-west-1`,
+      `${envName}-monitoring-us-east-1`,
+      `${envName}-monitoring-eu-west-1`,
+      `${envName}-dns-global`,
     ]);
   });
 
   it('pins each stack to the account and the region its name ends with, with a placeholder account offline', () => {
     for (const stackName of assembly.stackNames) {
-      const region = stackName.replace(/^[a-z]+-[a-z]+-/, '');
+      const region = stackName.endsWith('-global') ? 'us-east-1' : stackName.replace(/^[a-z]+-[a-z]+-/, '');
       expect(assembly.stackEnvironment(stackName)).toBe(`aws://${PLACEHOLDER_ACCOUNT}/${region}`);
     }
+  });
+
+  it('deploys in a valid order: network, data (primary before standby), app, monitoring, then DNS', () => {
+    const deps = (stack: string) => assembly.dependencies(`${envName}-${stack}`);
+    expect(deps('network-us-east-1')).toEqual([]);
+    expect(deps('network-eu-west-1')).toEqual([]);
+    expect(deps('data-us-east-1')).toEqual([`${envName}-network-us-east-1`]);
+    expect(deps('data-eu-west-1')).toEqual([`${envName}-data-us-east-1`, `${envName}-network-eu-west-1`]);
+    expect(deps('app-us-east-1')).toEqual([`${envName}-data-us-east-1`, `${envName}-network-us-east-1`]);
+    expect(deps('app-eu-west-1')).toEqual([`${envName}-data-eu-west-1`, `${envName}-network-eu-west-1`]);
+    expect(deps('monitoring-us-east-1')).toEqual([`${envName}-app-us-east-1`, `${envName}-data-us-east-1`]);
+    expect(deps('monitoring-eu-west-1')).toEqual([`${envName}-app-eu-west-1`, `${envName}-data-eu-west-1`]);
+    expect(deps('dns-global')).toEqual([`${envName}-app-eu-west-1`, `${envName}-app-us-east-1`, `${envName}-monitoring-us-east-1`]);
+  });
+
+  it('keeps the standby region deployable without the primary region: its app stack reads nothing from us-east-1', () => {
+    const template = JSON.stringify(assembly.template(`${envName}-app-eu-west-1`).toJSON());
+    expect(template).not.toContain('"Region":"us-east-1"');
   });
 });

@@ -173,6 +173,7 @@ export const environmentConfigSchema = z
       elb5xxCount: z.number().int().min(1),
       target5xxCount: z.number().int().min(1),
       targetResponseTimeP99Seconds: z.number().gt(0).max(60),
+      unhealthyHostCount: z.number().int().min(1),
       dbCpuHighPercent: percent,
       dbFreeStorageLowGiB: z.number().gt(0),
       dbFreeableMemoryLowMiB: z.number().gt(0),

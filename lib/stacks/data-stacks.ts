@@ -39,18 +39,21 @@ export class PrimaryDataStack extends ServiceStack {
   public readonly database: PrimaryDatabase;
   /** How the app tier reaches the writer. */
   public readonly endpoint: DatabaseEndpoint;
+  /** The credentials' name, a plain string: the standby region finds its replica of the secret by it. */
+  public readonly secretName: string;
 
   constructor(scope: Construct, props: PrimaryDataStackProps) {
     super(scope, { ...props, service: 'data', stateful: true, crossRegionReferences: true });
     const { config } = this;
     const standbyNames = new Naming(config.name);
 
+    this.secretName = this.names.name('secret', 'credentials');
     this.database = new PrimaryDatabase(this, 'Database', {
       vpc: props.network.vpc,
       subnets: props.network.dataSubnets,
       rotationSubnets: props.network.appSubnets,
       instanceIdentifier: this.names.name('dbInstance'),
-      secretName: this.names.name('secret', 'credentials'),
+      secretName: this.secretName,
       settings: config.database,
       replicaRegion: props.standbyRegion,
       logRetention: config.logRetentionDays,
@@ -118,8 +121,9 @@ export class SecondaryDataStack extends ServiceStack {
       backupRetentionDays: config.database.backupRetentionDays,
     });
 
-    // Secrets Manager keeps the replica of the primary's secret under the same name.
-    const secret = secretsmanager.Secret.fromSecretNameV2(this, 'ReplicatedCredentials', props.primary.endpoint.secret.secretName);
+    // Secrets Manager keeps the replica of the primary's secret under the same name, a plain
+    // string rather than a reference, so this region's app stack deploys while the other region is down.
+    const secret = secretsmanager.Secret.fromSecretNameV2(this, 'ReplicatedCredentials', props.primary.secretName);
     this.endpoint = {
       securityGroup: this.replica.securityGroup,
       port: POSTGRES_PORT,

@@ -54,6 +54,12 @@ export class SynthesizedEnvironment {
     return manifest.artifacts[stackName].environment;
   }
 
+  /** The stacks `cdk deploy` finishes before this one. */
+  public dependencies(stackName: string): string[] {
+    const manifest = this.readJson<{ artifacts: Record<string, { dependencies?: string[] }> }>('manifest.json');
+    return (manifest.artifacts[stackName].dependencies ?? []).filter((d) => !d.endsWith('.assets')).sort();
+  }
+
   /** Whether CloudFormation refuses to delete the stack. */
   public terminationProtection(stackName: string): boolean {
     const manifest = this.readJson<{ artifacts: Record<string, { properties?: { terminationProtection?: boolean } }> }>('manifest.json');

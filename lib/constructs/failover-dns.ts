@@ -1,0 +1,110 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as targets from 'aws-cdk-lib/aws-route53-targets';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import type { ServiceNaming } from '../naming';
+import { HEALTH_CHECK_PATH } from './web-server-user-data';
+
+/** One region's entry point. */
+export interface RegionEndpoint {
+  /** The region, for identifiers and names. */
+  readonly region: string;
+  /** The region's own name, e.g. `us-east-1.app.example.com`, served by the ALB's certificate. */
+  readonly domainName: string;
+  /** The region's load balancer; a cross-region reference where it lives in another region. */
+  readonly loadBalancer: elbv2.IApplicationLoadBalancer;
+}
+
+export interface FailoverDnsProps {
+  /** The hosted zone the records go in. */
+  readonly zone: route53.IHostedZone;
+  /** The application's name, answered by the primary while healthy, else by the secondary. */
+  readonly domainName: string;
+  /** Serves while healthy. */
+  readonly primary: RegionEndpoint;
+  /** Serves while the primary is unhealthy. */
+  readonly secondary: RegionEndpoint;
+  /** Seconds between Route 53 health checks (10 or 30). */
+  readonly requestInterval: Duration;
+  /** Consecutive failed checks before a region counts as unhealthy. */
+  readonly failureThreshold: number;
+  /** Where the health-check alarms go (a topic in us-east-1, where Route 53 publishes its metrics). */
+  readonly topic: sns.ITopic;
+  /** Names for the alarms. */
+  readonly naming: ServiceNaming;
+}
+
+/**
+ * Route 53 failover: an HTTPS health check of each region's `/health` through
+ * the region's own name, an alarm on each, a PRIMARY and a SECONDARY alias record
+ * for the application's name, and an alias record per region.
+ */
+export class FailoverDns extends Construct {
+  /** The health checks, by region. */
+  public readonly healthChecks: Record<string, route53.HealthCheck> = {};
+  /** The health-check alarms, by region. */
+  public readonly alarms: Record<string, cloudwatch.Alarm> = {};
+
+  constructor(scope: Construct, id: string, props: FailoverDnsProps) {
+    super(scope, id);
+    const notify = new actions.SnsAction(props.topic);
+
+    for (const [role, endpoint] of [
+      ['Primary', props.primary],
+      ['Secondary', props.secondary],
+    ] as const) {
+      const target = route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(endpoint.loadBalancer, { evaluateTargetHealth: true }));
+
+      new route53.ARecord(this, `${role}RegionRecord`, {
+        zone: props.zone,
+        recordName: endpoint.domainName,
+        target,
+        comment: `${endpoint.region} load balancer, for its health check and direct access`,
+      });
+
+      const healthCheck = new route53.HealthCheck(this, `${role}HealthCheck`, {
+        type: route53.HealthCheckType.HTTPS,
+        fqdn: endpoint.domainName,
+        port: 443,
+        resourcePath: HEALTH_CHECK_PATH,
+        enableSNI: true,
+        requestInterval: props.requestInterval,
+        failureThreshold: props.failureThreshold,
+      });
+      this.healthChecks[endpoint.region] = healthCheck;
+
+      new route53.ARecord(this, `${role}FailoverRecord`, {
+        zone: props.zone,
+        recordName: props.domainName,
+        target,
+        failover: role === 'Primary' ? route53.Failover.PRIMARY : route53.Failover.SECONDARY,
+        healthCheck,
+        setIdentifier: `${role.toLowerCase()}-${endpoint.region}`,
+        comment: `${role} for ${props.domainName}: ${endpoint.region}`,
+      });
+
+      const alarm = new cloudwatch.Metric({
+        namespace: 'AWS/Route53',
+        metricName: 'HealthCheckStatus',
+        dimensionsMap: { HealthCheckId: healthCheck.healthCheckId },
+        statistic: cloudwatch.Stats.MINIMUM,
+        period: Duration.minutes(1),
+        region: 'us-east-1',
+      }).createAlarm(this, `${role}HealthCheckAlarm`, {
+        alarmName: props.naming.name('alarm', `health-check-${endpoint.region}`),
+        alarmDescription: `Route 53 sees ${endpoint.domainName}${HEALTH_CHECK_PATH} failing: traffic ${role === 'Primary' ? 'fails over to the secondary' : 'has no standby'}`,
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      });
+      alarm.addAlarmAction(notify);
+      alarm.addOkAction(notify);
+      this.alarms[endpoint.region] = alarm;
+    }
+  }
+}

@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { ENVIRONMENT_NAMES, failoverTimings } from '../lib/config';
+import { synthesized } from './support/assembly';
+import { offlineConfig } from './support/synth';
+
+type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
+
+/** Failover figures as the template states them. */
+function templateTimings(envName: (typeof ENVIRONMENT_NAMES)[number]) {
+  const resources = synthesized(envName).template(`${envName}-dns-global`).toJSON().Resources as Resources;
+  const checks = Object.values(resources).filter((r) => r.Type === 'AWS::Route53::HealthCheck');
+  return checks.map((c) => failoverTimings(c.Properties.HealthCheckConfig.RequestInterval, c.Properties.HealthCheckConfig.FailureThreshold));
+}
+
+describe.each(['dev', 'prod'] as const)('%s DNS', (envName) => {
+  const config = offlineConfig(envName);
+  const assembly = synthesized(envName);
+  const stackName = `${envName}-dns-global`;
+  const resources = assembly.template(stackName).toJSON().Resources as Resources;
+  const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+  const records = ofType('AWS::Route53::RecordSet').map(([, r]) => r.Properties);
+  const checks = Object.fromEntries(ofType('AWS::Route53::HealthCheck').map(([id, c]) => [c.Properties.HealthCheckConfig.FullyQualifiedDomainName, id]));
+  const albOf = (record: any) => record.AliasTarget.DNSName['Fn::Join'][1][1]['Fn::GetStackOutput'];
+
+  it('is deployed once per environment, in us-east-1', () => {
+    expect(assembly.stackEnvironment(stackName)).toMatch(/\/us-east-1$/);
+  });
+
+  it.each(['us-east-1', 'eu-west-1'])('health-checks https://%s.<app>/health with the configured interval and threshold', (region) => {
+    const fqdn = `${region}.${config.dns.domainName}`;
+    expect(resources[checks[fqdn]].Properties.HealthCheckConfig).toMatchObject({
+      Type: 'HTTPS',
+      FullyQualifiedDomainName: fqdn,
+      Port: 443,
+      ResourcePath: '/health',
+      EnableSNI: true,
+      RequestInterval: config.dns.healthCheckIntervalSeconds,
+      FailureThreshold: config.dns.healthCheckFailureThreshold,
+    });
+  });
+
+  it('answers the application name from us-east-1 while healthy, else from eu-west-1', () => {
+    const failover = records.filter((r) => r.Name === `${config.dns.domainName}.`);
+    expect(failover.map((r) => [r.Failover, albOf(r).StackName, albOf(r).Region, r.HealthCheckId, r.AliasTarget.EvaluateTargetHealth])).toEqual([
+      ['PRIMARY', `${envName}-app-us-east-1`, 'us-east-1', { Ref: checks[`us-east-1.${config.dns.domainName}`] }, true],
+      ['SECONDARY', `${envName}-app-eu-west-1`, 'eu-west-1', { Ref: checks[`eu-west-1.${config.dns.domainName}`] }, true],
+    ]);
+    for (const record of failover) expect(record).toMatchObject({ Type: 'A', HostedZoneId: config.dns.hostedZoneId, SetIdentifier: expect.any(String) });
+  });
+
+  it('reads both load balancers through cross-region references, not written names', () => {
+    for (const record of records) {
+      expect(albOf(record).OutputName).toMatch(/LoadBalancer.*DNSName/);
+      expect(record.AliasTarget.HostedZoneId['Fn::GetStackOutput'].OutputName).toMatch(/CanonicalHostedZoneID/);
+    }
+  });
+
+  it('gives each region its own alias record for its health check', () => {
+    for (const region of ['us-east-1', 'eu-west-1']) {
+      const record = records.find((r) => r.Name === `${region}.${config.dns.domainName}.`)!;
+      expect(albOf(record).Region).toBe(region);
+      expect(record.Failover).toBeUndefined();
+    }
+  });
+
+  it('alarms on each health check in us-east-1 and notifies the us-east-1 topic', () => {
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    expect(alarms).toHaveLength(2);
+    for (const alarm of alarms) {
+      expect(alarm).toMatchObject({ Namespace: 'AWS/Route53', MetricName: 'HealthCheckStatus', Statistic: 'Minimum', Threshold: 1, ComparisonOperator: 'LessThanThreshold' });
+      expect(Object.values(checks)).toContainEqual(alarm.Dimensions[0].Value.Ref);
+      for (const actions of [alarm.AlarmActions, alarm.OKActions]) {
+        expect(actions[0]['Fn::GetStackOutput']).toMatchObject({ StackName: `${envName}-monitoring-us-east-1`, Region: 'us-east-1' });
+      }
+    }
+  });
+});
+
+describe('failover figures', () => {
+  it('detect a prod outage within 30 s and cut traffic over within 90 s', () => {
+    for (const { detectionSeconds, cutoverSeconds } of templateTimings('prod')) {
+      expect(detectionSeconds).toBeLessThanOrEqual(30);
+      expect(cutoverSeconds).toBeLessThanOrEqual(90);
+    }
+  });
+
+  it.each(ENVIRONMENT_NAMES)('are stated in the README as %s synthesizes them', (envName) => {
+    const readme = readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+    const config = offlineConfig(envName);
+    const [{ detectionSeconds, cutoverSeconds }] = templateTimings(envName);
+    expect(readme).toContain(
+      `| ${envName} | ${config.dns.healthCheckIntervalSeconds} s | ${config.dns.healthCheckFailureThreshold} | ${detectionSeconds} s | ≤ ${cutoverSeconds} s |`,
+    );
+  });
+});
