@@ -15,7 +15,9 @@ describe.each(['dev', 'prod'] as const)('%s monitoring', (envName) => {
     const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
     const [topicId, topic] = ofType('AWS::SNS::Topic')[0];
     const [keyId, key] = ofType('AWS::KMS::Key')[0];
-    const alarms = Object.fromEntries(ofType('AWS::CloudWatch::Alarm').map(([, a]) => [a.Properties.AlarmName.replace(`${stackName}-`, ''), a.Properties]));
+    const alarms: Record<string, any> = Object.fromEntries(
+      ofType('AWS::CloudWatch::Alarm').map(([, a]) => [a.Properties.AlarmName.replace(`${stackName}-`, ''), a.Properties]),
+    );
     const t = config.alarms;
     const period = t.periodSeconds;
 
