@@ -3,8 +3,11 @@ import type { IConstruct } from 'constructs';
 import { tagInformationOf } from './compliance/taggability';
 import type { EnvironmentConfig } from './config';
 
+/** The tag keys every taggable resource must carry. */
+export const MANDATORY_TAG_KEYS = ['environment', 'project', 'owner', 'cost_center'] as const;
+
 /** The mandatory tags, keyed as they appear on resources. */
-export function mandatoryTags(config: EnvironmentConfig): Record<string, string> {
+export function mandatoryTags(config: EnvironmentConfig): Record<(typeof MANDATORY_TAG_KEYS)[number], string> {
   return {
     environment: config.name,
     project: config.tags.project,

@@ -55,6 +55,10 @@ describe('the compliance harness', () => {
     expect(rulesBy('NIST.800.53.R5')).toEqual(expect.arrayContaining(['NIST.800.53.R5-S3BucketLoggingEnabled', 'NIST.800.53.R5-CloudWatchLogGroupEncrypted']));
   });
 
+  it("runs the organisation's rules", () => {
+    expect(rulesBy('webtier-org-rules')).toEqual(expect.arrayContaining(['NamingConvention', 'MandatoryTags']));
+  });
+
   it('runs the AWS Control Tower proactive controls through cfn-guard', () => {
     expect(rulesBy('cdk-validator-cfnguard')).toEqual(expect.arrayContaining(['cloudwatch_log_group_retention_period_check']));
   });

@@ -8,7 +8,7 @@ export const MIN_REASON_LENGTH = 40;
  * The plugins whose findings may be acknowledged. A prefix routes the
  * acknowledgement through CDK's validation report, which records it with its reason.
  */
-const RULE_NAMESPACES = ['AwsSolutions', 'NIST.800.53.R5', 'cdk-validator-cfnguard', 'CloudFormation-Validate', 'Annotation'];
+const RULE_NAMESPACES = ['AwsSolutions', 'NIST.800.53.R5', 'cdk-validator-cfnguard', 'webtier-org-rules', 'CloudFormation-Validate', 'Annotation'];
 
 /** One acknowledged finding: the rule (for IAM5 with its `[Action::…]`/`[Resource::…]` entry) and why it is safe. */
 export interface Acknowledgement {
