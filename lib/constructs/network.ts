@@ -1,4 +1,4 @@
-import { ArnFormat, Stack, Tags, type RemovalPolicy } from 'aws-cdk-lib';
+import { Stack, Tags, type RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -142,29 +142,12 @@ export class Network extends Construct {
 
   /** A log group encrypted with its own rotating key, usable only by CloudWatch Logs for this group. */
   private createFlowLogGroup(props: NetworkProps): logs.LogGroup {
-    const stack = Stack.of(this);
     const logGroupName = props.naming.name('logGroup', 'flow-logs');
     const key = new EncryptionKey(this, 'FlowLogKey', {
       description: `Encrypts the VPC flow logs in ${logGroupName}`,
       removalPolicy: props.removalPolicy,
     });
-    key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-        actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:DescribeKey'],
-        resources: ['*'],
-        conditions: {
-          ArnEquals: {
-            'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
-              service: 'logs',
-              resource: 'log-group',
-              resourceName: logGroupName,
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          },
-        },
-      }),
-    );
+    key.allowLogGroup(logGroupName);
     return new logs.LogGroup(this, 'FlowLogGroup', {
       logGroupName,
       encryptionKey: key,
