@@ -7,7 +7,8 @@ import { NamingError } from '../lib/naming';
 const app = new App();
 try {
   const config = loadConfig(app.node.tryGetContext(CONTEXT_KEYS.environment) ?? 'dev', {
-    defaultAccount: process.env.CDK_DEFAULT_ACCOUNT,
+    // An empty variable means no credentials, as an unset one does.
+    defaultAccount: process.env.CDK_DEFAULT_ACCOUNT || undefined,
   });
   buildApp(app, config, { includePipeline: includePipelineFrom(app.node.tryGetContext(CONTEXT_KEYS.pipeline)) });
 } catch (error) {
