@@ -12,13 +12,13 @@ import { EncryptionKey } from './encryption-key';
 import { ManagedPolicyRole } from './managed-policy-role';
 
 /** The CDK bootstrap roles the CLI assumes to look up, publish assets and deploy. */
-export const BOOTSTRAP_ROLE_KINDS = ['deploy', 'file-publishing', 'lookup'] as const;
+const BOOTSTRAP_ROLE_KINDS = ['deploy', 'file-publishing', 'lookup'] as const;
 
 /** The stages of the pipeline, in order; `Approve` only where an approval is required. */
-export const PIPELINE_STAGES = { source: 'Source', synth: 'Synth', diff: 'Diff', approve: 'Approve', deploy: 'Deploy' } as const;
+const PIPELINE_STAGES = { source: 'Source', synth: 'Synth', diff: 'Diff', approve: 'Approve', deploy: 'Deploy' } as const;
 
 /** The file the diff step writes and exports, for the reviewer. */
-export const DIFF_FILE = 'cdk-diff.txt';
+const DIFF_FILE = 'cdk-diff.txt';
 
 /** The Node.js major version the build image runs; the CDK CLI needs 20 or later. */
 const NODE_VERSION = '20';
@@ -36,6 +36,7 @@ export interface PipelineSource {
   readonly branch: string;
 }
 
+/** What a `DeployPipeline` builds, for which environment, and how it treats its state. */
 export interface DeployPipelineProps {
   /** Names for the pipeline, its build projects and log groups. */
   readonly naming: ServiceNaming;
@@ -130,16 +131,13 @@ export class DeployPipeline extends Construct {
       }),
     };
     this.pipeline = this.createPipeline();
-
-    this.acknowledgeGrantWildcards(this.pipeline.role as ManagedPolicyRole, { writesArtifacts: true });
-    this.acknowledgeGrantWildcards(this.projects.synth.role as ManagedPolicyRole, { writesArtifacts: false, project: this.projects.synth });
-    this.acknowledgeGrantWildcards(this.projects.diff.role as ManagedPolicyRole, { writesArtifacts: true, project: this.projects.diff });
-    this.acknowledgeGrantWildcards(this.projects.deploy.role as ManagedPolicyRole, { writesArtifacts: false, project: this.projects.deploy });
   }
 
   /**
    * The wildcards that the L2 grants write into a role's policy (cdk-nag
    * AwsSolutions-IAM5), each scoped to this pipeline's bucket, key or log group.
+   * The bucket's grants arrive when the pipeline binds its actions; an
+   * acknowledgement names the finding, so it may come first.
    */
   private acknowledgeGrantWildcards(role: ManagedPolicyRole, access: { writesArtifacts: boolean; project?: codebuild.PipelineProject }): void {
     const stack = Stack.of(this);
@@ -210,18 +208,21 @@ export class DeployPipeline extends Construct {
       { stageName: PIPELINE_STAGES.deploy, actions: [build('deploy')] },
     ];
 
-    return new codepipeline.Pipeline(this, 'Pipeline', {
+    const role = new ManagedPolicyRole(this, 'PipelineRole', {
+      assumedBy: new iam.ServicePrincipal('codepipeline.amazonaws.com'),
+      description: `Runs ${naming.name('pipeline')}: reads the connection, starts its builds, moves artifacts`,
+    });
+    const pipeline = new codepipeline.Pipeline(this, 'Pipeline', {
       pipelineName: naming.name('pipeline'),
       pipelineType: codepipeline.PipelineType.V2,
       artifactBucket: this.artifactBucket,
-      role: new ManagedPolicyRole(this, 'PipelineRole', {
-        assumedBy: new iam.ServicePrincipal('codepipeline.amazonaws.com'),
-        description: `Runs ${naming.name('pipeline')}: reads the connection, starts its builds, moves artifacts`,
-      }),
+      role,
       // One role for the pipeline and its actions: per-action roles would be assumable by it anyway.
       usePipelineRoleForActions: true,
       stages,
     });
+    this.acknowledgeGrantWildcards(role, { writesArtifacts: true });
+    return pipeline;
   }
 
   private createProject(step: BuildStep): codebuild.PipelineProject {
@@ -236,7 +237,7 @@ export class DeployPipeline extends Construct {
     if (step.assumesBootstrapRoles) {
       for (const bootstrapRole of this.bootstrapRoles) bootstrapRole.grantAssumeRole(role);
     }
-    return new codebuild.PipelineProject(this, `${pascal(step.name)}Project`, {
+    const project = new codebuild.PipelineProject(this, `${pascal(step.name)}Project`, {
       projectName,
       description: step.description,
       role,
@@ -265,6 +266,8 @@ export class DeployPipeline extends Construct {
         ...(step.outputFiles ? { artifacts: { files: step.outputFiles } } : {}),
       }),
     });
+    this.acknowledgeGrantWildcards(role, { writesArtifacts: step.outputFiles !== undefined, project });
+    return project;
   }
 
   /** The CLI's deploy, file-publishing and lookup roles in each target region, which the bootstrap template names. */

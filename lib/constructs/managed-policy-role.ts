@@ -1,6 +1,7 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 
+/** Who may assume a `ManagedPolicyRole` and what it is for. */
 export interface ManagedPolicyRoleProps {
   /** Who may assume the role. */
   readonly assumedBy: iam.IPrincipal;

@@ -3,6 +3,7 @@ import { CONTEXT_KEYS, REGIONS } from '../config';
 import { DeployPipeline } from '../constructs/deploy-pipeline';
 import { ServiceStack, type ServiceStackProps } from './service-stack';
 
+/** The environment the pipeline stack belongs to; its service and region are fixed. */
 export type PipelineStackProps = Omit<ServiceStackProps, 'service' | 'region' | 'location'>;
 
 /** The pipeline lives in the primary region; it deploys both. */
