@@ -1,15 +1,16 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
 import { buildApp } from '../lib/app';
-import { ConfigError, loadConfig } from '../lib/config';
+import { CONTEXT_KEYS, ConfigError, includePipelineFrom, loadConfig } from '../lib/config';
 import { NamingError } from '../lib/naming';
 
 const app = new App();
 try {
-  const config = loadConfig(app.node.tryGetContext('env') ?? 'dev', {
-    defaultAccount: process.env.CDK_DEFAULT_ACCOUNT,
+  const config = loadConfig(app.node.tryGetContext(CONTEXT_KEYS.environment) ?? 'dev', {
+    // An empty variable means no credentials, as an unset one does.
+    defaultAccount: process.env.CDK_DEFAULT_ACCOUNT || undefined,
   });
-  buildApp(app, config);
+  buildApp(app, config, { includePipeline: includePipelineFrom(app.node.tryGetContext(CONTEXT_KEYS.pipeline)) });
 } catch (error) {
   if (error instanceof ConfigError || error instanceof NamingError) {
     // One line, no stack trace, and no assembly written: the CLI stops here.

@@ -6,6 +6,7 @@ import { PrimaryDataStack, SecondaryDataStack, type DatabaseEndpoint } from './s
 import { DnsStack } from './stacks/dns-stack';
 import { MonitoringStack } from './stacks/monitoring-stack';
 import { NetworkStack } from './stacks/network-stack';
+import { PipelineStack } from './stacks/pipeline-stack';
 import { applyMandatoryTags } from './tagging';
 
 /** Every stack of one environment, for wiring and for tests. */
@@ -16,6 +17,14 @@ export interface EnvironmentStacks {
   readonly web: Readonly<Record<RegionName, AppStack>>;
   readonly monitoring: Readonly<Record<RegionName, MonitoringStack>>;
   readonly dns: DnsStack;
+  /** The environment's pipeline, unless left out. */
+  readonly pipeline?: PipelineStack;
+}
+
+/** What to build besides the environment's application stacks. */
+export interface BuildAppOptions {
+  /** Whether to build the pipeline stack; the pipeline's own deploy leaves it out so a run never updates itself. @default true */
+  readonly includePipeline?: boolean;
 }
 
 /** One stack per region, built by `build`. */
@@ -24,10 +33,10 @@ function perRegion<T>(build: (region: RegionName) => T): Record<RegionName, T> {
 }
 
 /**
- * Builds one environment into `app`: its stacks in both regions, the mandatory
- * tags on every taggable resource, and the compliance rule packs.
+ * Builds one environment into `app`: its stacks in both regions, its pipeline,
+ * the mandatory tags on every taggable resource, and the compliance rule packs.
  */
-export function buildApp(app: App, config: EnvironmentConfig): EnvironmentStacks {
+export function buildApp(app: App, config: EnvironmentConfig, options: BuildAppOptions = {}): EnvironmentStacks {
   applyMandatoryTags(app, config);
   addCompliancePlugins(app);
 
@@ -55,5 +64,7 @@ export function buildApp(app: App, config: EnvironmentConfig): EnvironmentStacks
   for (const region of REGIONS) dns.addStackDependency(web[region]);
   dns.addStackDependency(monitoring[primaryRegion]);
 
-  return { network, primaryData, secondaryData, web, monitoring, dns };
+  const pipeline = options.includePipeline === false ? undefined : new PipelineStack(app, { config });
+
+  return { network, primaryData, secondaryData, web, monitoring, dns, pipeline };
 }

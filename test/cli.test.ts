@@ -28,4 +28,10 @@ describe('bin/app.ts with bad input', () => {
     expect(existsSync(path.join(run.outdir, 'manifest.json'))).toBe(false);
     expect(readdirSync(run.outdir).filter((f) => f.endsWith('.template.json'))).toEqual([]);
   });
+
+  it('refuses a -c pipeline that is neither true nor false, in one line', () => {
+    const bad = runApp({ env: 'dev', pipeline: 'no' });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toBe('Invalid -c pipeline=no: expected true or false\n');
+  });
 });

@@ -22,6 +22,13 @@ describe('loading an environment', () => {
     expect(loadConfig('prod', { defaultAccount: '123456789012', environments }).account).toBe('210987654321');
   });
 
+  it('accepts a pipeline connection under either CodeConnections ARN prefix', () => {
+    for (const service of ['codeconnections', 'codestar-connections']) {
+      const connectionArn = `arn:aws:${service}:eu-west-1:123456789012:connection/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d`;
+      expect(validateConfig('dev', settingsWith('dev', (s) => (s.pipeline.connectionArn = connectionArn))).pipeline.connectionArn).toBe(connectionArn);
+    }
+  });
+
   it('defaults to one NAT gateway per AZ', () => {
     const config = loadConfig('dev');
     expect(config.regions['us-east-1'].natGateways).toBe(3);
@@ -64,6 +71,9 @@ describe('a bad configuration', () => {
     ['a malformed maintenance window', 'dev', (s) => (s.database.maintenanceWindow = 'sunday 5am'), /database\.maintenanceWindow: must be ddd:hh:mm-ddd:hh:mm in UTC/],
     ['an Enhanced Monitoring interval RDS lacks', 'dev', (s) => (s.database.monitoringIntervalSeconds = 20), /database\.monitoringIntervalSeconds: must be 1, 5, 10, 15, 30 or 60/],
     ['unprotected state in prod', 'prod', (s) => (s.protectStatefulResources = false), /protectStatefulResources: must be true in prod/],
+    ['a pipeline source that is not a connection', 'dev', (s) => (s.pipeline.connectionArn = 'arn:aws:codecommit:us-east-1:111111111111:webtier'), /pipeline\.connectionArn: must be a CodeConnections connection ARN/],
+    ['a repository without its owner', 'dev', (s) => (s.pipeline.repository = 'webtier-infra'), /pipeline\.repository: must be owner\/name/],
+    ['a branch name git refuses', 'dev', (s) => (s.pipeline.branch = 'release..1'), /pipeline\.branch: must be a git branch name/],
   ];
 
   it.each(cases)('rejects %s with one line naming the environment and setting', (_name, envName, change, message) => {

@@ -15,6 +15,7 @@ describe.each(ENVIRONMENT_NAMES)('%s stacks', (envName) => {
       `${envName}-monitoring-us-east-1`,
       `${envName}-monitoring-eu-west-1`,
       `${envName}-dns-global`,
+      `${envName}-pipeline-us-east-1`,
     ]);
   });
 

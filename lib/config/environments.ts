@@ -7,7 +7,8 @@ const tags = { project: 'webtier', owner: 'platform-team@example.com', costCente
 
 /**
  * Every environment's settings. Values marked "set before deploy" in the README
- * (account, hosted zone, domain, alert e-mails) are placeholders here.
+ * (account, hosted zone, domain, alert e-mails, pipeline connection and repository)
+ * are placeholders here.
  */
 export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
   dev: {
@@ -65,6 +66,11 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
     alertEmails: ['dev-alerts@example.com'],
     protectStatefulResources: false,
     requireApproval: false,
+    pipeline: {
+      connectionArn: 'arn:aws:codeconnections:us-east-1:111111111111:connection/00000000-0000-0000-0000-000000000001',
+      repository: 'example-org/webtier-infra',
+      branch: 'main',
+    },
   },
   test: {
     name: 'test',
@@ -121,6 +127,11 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
     alertEmails: ['test-alerts@example.com'],
     protectStatefulResources: false,
     requireApproval: true,
+    pipeline: {
+      connectionArn: 'arn:aws:codeconnections:us-east-1:111111111111:connection/00000000-0000-0000-0000-000000000002',
+      repository: 'example-org/webtier-infra',
+      branch: 'main',
+    },
   },
   prod: {
     name: 'prod',
@@ -177,5 +188,10 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
     alertEmails: ['oncall@example.com'],
     protectStatefulResources: true,
     requireApproval: true,
+    pipeline: {
+      connectionArn: 'arn:aws:codeconnections:us-east-1:111111111111:connection/00000000-0000-0000-0000-000000000003',
+      repository: 'example-org/webtier-infra',
+      branch: 'main',
+    },
   },
 };

@@ -2,6 +2,14 @@ import type { z } from 'zod';
 import { ENVIRONMENTS, type EnvironmentSettings } from './environments';
 import { ENVIRONMENT_NAMES, environmentConfigSchema, PLACEHOLDER_ACCOUNT, type EnvironmentConfig, type EnvironmentName } from './schema';
 
+/** The CDK context keys the app reads (`-c key=value`), only in `bin/app.ts`. */
+export const CONTEXT_KEYS = {
+  /** Which environment to build: dev, test or prod. */
+  environment: 'env',
+  /** `false` leaves the environment's pipeline stack out: the pipeline deploys everything but itself. */
+  pipeline: 'pipeline',
+} as const;
+
 /** A configuration problem, worded for the person running synth. Its message is one line. */
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -55,4 +63,14 @@ export function loadConfig(envName: unknown, options: LoadConfigOptions = {}): E
     throw new ConfigError(`Unknown environment ${JSON.stringify(envName)} (from -c env=…): expected one of ${ENVIRONMENT_NAMES.join(', ')}`);
   }
   return validateConfig(envName, environments[envName], options.defaultAccount);
+}
+
+/**
+ * Reads `-c pipeline=…`: whether to build the environment's pipeline stack.
+ * @throws ConfigError when the value is neither true nor false
+ */
+export function includePipelineFrom(value: unknown): boolean {
+  if (value === undefined || value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new ConfigError(`Invalid -c ${CONTEXT_KEYS.pipeline}=${String(value)}: expected true or false`);
 }

@@ -108,6 +108,21 @@ export const regionSchema = z.strictObject({
     .default(3),
 });
 
+/** A CodeConnections connection, under either of the service's two ARN prefixes. */
+const CONNECTION_ARN =
+  /^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z]{2}(-[a-z]+)+-\d:\d{12}:connection\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export const pipelineSchema = z.strictObject({
+  /** The CodeConnections connection to the repository host, created and approved once in the console. */
+  connectionArn: z.string().regex(CONNECTION_ARN, {
+    message: 'must be a CodeConnections connection ARN: arn:aws:codeconnections:<region>:<account>:connection/<uuid> (or codestar-connections)',
+  }),
+  /** The repository the pipeline builds, as `owner/name`. */
+  repository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, { message: 'must be owner/name' }),
+  /** The branch whose pushes start the pipeline. */
+  branch: z.string().regex(/^(?!\/|.*(\.\.|\/\/|@\{|\/$|\.lock$))[A-Za-z0-9._/-]+$/, { message: 'must be a git branch name' }),
+});
+
 export const environmentConfigSchema = z
   .object({
     /** Environment name, the first part of every name. */
@@ -199,6 +214,8 @@ export const environmentConfigSchema = z
     protectStatefulResources: z.boolean(),
     /** Whether a person approves the `cdk diff` before the pipeline deploys. */
     requireApproval: z.boolean(),
+    /** Where the environment's pipeline gets the app's source. */
+    pipeline: pipelineSchema,
   })
   .superRefine((config, ctx) => {
     for (const region of REGIONS) {

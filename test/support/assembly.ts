@@ -63,7 +63,15 @@ export class SynthesizedEnvironment {
   /** Whether CloudFormation refuses to delete the stack. */
   public terminationProtection(stackName: string): boolean {
     const manifest = this.readJson<{ artifacts: Record<string, { properties?: { terminationProtection?: boolean } }> }>('manifest.json');
-    return manifest.artifacts[stackName].properties?.terminationProtection === true;
+    return manifest.artifacts[stackName].properties?.terminationProtection ?? false;
+  }
+
+  /** The CloudFormation resource types of every stack, each once. */
+  public get resourceTypes(): string[] {
+    const types = this.stackNames.flatMap((stack) =>
+      Object.values(this.template(stack).toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type),
+    );
+    return [...new Set(types)].sort();
   }
 
   /** The stack's template, for `Template` assertions. */

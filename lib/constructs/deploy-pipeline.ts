@@ -1,0 +1,367 @@
+import { DefaultStackSynthesizer, Duration, Stack, type CfnElement, type RemovalPolicy } from 'aws-cdk-lib';
+import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
+import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { acknowledge } from '../compliance/acknowledge';
+import type { ServiceNaming } from '../naming';
+import { EncryptionKey } from './encryption-key';
+import { ManagedPolicyRole } from './managed-policy-role';
+
+/** The CDK bootstrap roles the CLI assumes to look up, publish assets and deploy. */
+const BOOTSTRAP_ROLE_KINDS = ['deploy', 'file-publishing', 'lookup'] as const;
+
+/** The stages of the pipeline, in order; `Approve` only where an approval is required. */
+const PIPELINE_STAGES = { source: 'Source', synth: 'Synth', diff: 'Diff', approve: 'Approve', deploy: 'Deploy' } as const;
+
+/** The file the diff step writes and exports, for the reviewer. */
+const DIFF_FILE = 'cdk-diff.txt';
+
+/** The Node.js major version the build image runs; the CDK CLI needs 20 or later. */
+const NODE_VERSION = '20';
+
+/** A CloudFormation deploy of both regions (a database replica among it) outlasts CodeBuild's one-hour default. */
+const DEPLOY_TIMEOUT = Duration.hours(4);
+
+/** Where a pipeline gets its source. */
+export interface PipelineSource {
+  /** ARN of a CodeConnections connection that is already approved in the console. */
+  readonly connectionArn: string;
+  /** The repository, as `owner/name`. */
+  readonly repository: string;
+  /** The branch whose pushes start the pipeline. */
+  readonly branch: string;
+}
+
+/** What a `DeployPipeline` builds, for which environment, and how it treats its state. */
+export interface DeployPipelineProps {
+  /** Names for the pipeline, its build projects and log groups. */
+  readonly naming: ServiceNaming;
+  /** The connection, repository and branch to build. */
+  readonly source: PipelineSource;
+  /** CDK context given to synth, diff and deploy alike (`-c key=value`), so the reviewer sees what deploys. */
+  readonly cdkContext: Readonly<Record<string, string>>;
+  /** Whether a person approves the diff before the deploy step runs. */
+  readonly requireApproval: boolean;
+  /** The account the app deploys to, whose bootstrap roles the diff and deploy steps may assume. */
+  readonly targetAccount: string;
+  /** The bootstrapped regions of `targetAccount` the app deploys to. */
+  readonly targetRegions: readonly string[];
+  /** How long the build logs are kept. */
+  readonly logRetention: logs.RetentionDays;
+  /** What happens to the buckets, keys and log groups when they leave the stack. */
+  readonly removalPolicy: RemovalPolicy;
+  /** The qualifier the target regions were bootstrapped with. @default DefaultStackSynthesizer.DEFAULT_QUALIFIER */
+  readonly bootstrapQualifier?: string;
+}
+
+/** What one CodeBuild step runs and may do. */
+interface BuildStep {
+  readonly name: 'synth' | 'diff' | 'deploy';
+  readonly description: string;
+  readonly commands: string[];
+  /** Files exported as the action's output artifact. */
+  readonly outputFiles?: string[];
+  /** Whether the step calls AWS through the CDK bootstrap roles; synth is offline and does not. */
+  readonly assumesBootstrapRoles: boolean;
+  readonly timeout?: Duration;
+}
+
+/**
+ * A CodePipeline (V2) that checks out the app, tests and synthesizes it, shows
+ * `cdk diff` as a log and an artifact, waits for a manual approval where asked,
+ * and runs `cdk deploy --all`. Each build step has its own role that may only
+ * write its own logs, use the artifacts, and (diff and deploy) assume the CDK
+ * bootstrap roles of the target account: CloudFormation's execution role, not the
+ * build, holds the permissions to change resources.
+ */
+export class DeployPipeline extends Construct {
+  /** The pipeline. */
+  public readonly pipeline: codepipeline.Pipeline;
+  /** The bucket that holds the source, diff and other artifacts, encrypted with `artifactKey`. */
+  public readonly artifactBucket: s3.Bucket;
+  /** The customer-managed key of the artifacts and the build projects. */
+  public readonly artifactKey: EncryptionKey;
+  /** The build projects, by step. */
+  public readonly projects: Readonly<Record<BuildStep['name'], codebuild.PipelineProject>>;
+
+  private readonly props: DeployPipelineProps;
+  private readonly logKey: EncryptionKey;
+  private readonly bootstrapRoles: iam.IRole[];
+
+  constructor(scope: Construct, id: string, props: DeployPipelineProps) {
+    super(scope, id);
+    this.props = props;
+    this.artifactKey = new EncryptionKey(this, 'ArtifactKey', {
+      description: `Encrypts the artifacts and builds of ${props.naming.name('pipeline')}`,
+      removalPolicy: props.removalPolicy,
+    });
+    this.logKey = new EncryptionKey(this, 'LogKey', {
+      description: `Encrypts the build logs of ${props.naming.name('pipeline')}`,
+      removalPolicy: props.removalPolicy,
+    });
+    this.artifactBucket = this.createArtifactBucket();
+    this.bootstrapRoles = this.importBootstrapRoles();
+
+    const cdkArgs = Object.entries(props.cdkContext).map(([key, value]) => `-c ${key}=${value}`).join(' ');
+    this.projects = {
+      synth: this.createProject({
+        name: 'synth',
+        description: 'Installs, tests and synthesizes the app',
+        commands: ['npm test', `npx cdk synth ${cdkArgs}`],
+        assumesBootstrapRoles: false,
+      }),
+      diff: this.createProject({
+        name: 'diff',
+        description: 'Shows what a deploy would change, for the reviewer',
+        // pipefail: without it, tee's success would hide a failed diff.
+        commands: [`set -o pipefail; npx cdk diff ${cdkArgs} 2>&1 | tee ${DIFF_FILE}`],
+        outputFiles: [DIFF_FILE],
+        assumesBootstrapRoles: true,
+      }),
+      deploy: this.createProject({
+        name: 'deploy',
+        description: 'Deploys every stack of the environment through the CDK bootstrap roles',
+        commands: [`npx cdk deploy --all ${cdkArgs} --require-approval never`],
+        assumesBootstrapRoles: true,
+        timeout: DEPLOY_TIMEOUT,
+      }),
+    };
+    this.pipeline = this.createPipeline();
+  }
+
+  /**
+   * The wildcards that the L2 grants write into a role's policy (cdk-nag
+   * AwsSolutions-IAM5), each scoped to this pipeline's bucket, key or log group.
+   * The bucket's grants arrive when the pipeline binds its actions; an
+   * acknowledgement names the finding, so it may come first.
+   */
+  private acknowledgeGrantWildcards(role: ManagedPolicyRole, access: { writesArtifacts: boolean; project?: codebuild.PipelineProject }): void {
+    const stack = Stack.of(this);
+    const logicalId = (construct: Construct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
+    const readReason = 'From the artifact bucket\'s grantRead(): the wildcard covers only the read variants of the action (versions, tagging, ACL), on this pipeline\'s artifact bucket and its objects alone.';
+    const writeReason = 'From the artifact bucket\'s grantReadWrite(), needed to store output artifacts: the wildcard covers the variants of one action, on this pipeline\'s artifact bucket and its objects alone.';
+    const keyReason = 'From the artifact key\'s grantEncryptDecrypt(), needed to write encrypted artifacts: the statement names this pipeline\'s artifact key only, whose policy also bars grants to non-AWS principals.';
+    const acknowledgements = [
+      ...['s3:GetObject*', 's3:GetBucket*', 's3:List*'].map((action) => ({ id: `Action::${action}`, reason: readReason })),
+      ...(access.writesArtifacts ? ['s3:DeleteObject*', 's3:Abort*'].map((action) => ({ id: `Action::${action}`, reason: writeReason })) : []),
+      ...['kms:GenerateDataKey*', 'kms:ReEncrypt*'].map((action) => ({ id: `Action::${action}`, reason: keyReason })),
+      {
+        id: `Resource::<${logicalId(this.artifactBucket)}.Arn>/*`,
+        reason: 'The objects of this pipeline\'s own artifact bucket, which holds nothing but the artifacts of its executions; object keys are chosen by CodePipeline per run.',
+      },
+      ...(access.project
+        ? [
+            {
+              id: `Resource::arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:/aws/codebuild/<${logicalId(access.project)}>:*`,
+              reason: 'CodeBuild\'s L2 always grants the streams of the project\'s default log group /aws/codebuild/<project>; the project logs to its own encrypted group, so this reaches nothing else.',
+            },
+          ]
+        : []),
+    ];
+    if (!role.permissions) throw new Error(`${role.node.path} has no permissions to acknowledge`);
+    acknowledge(role.permissions, ...acknowledgements.map(({ id, reason }) => ({ id: `AwsSolutions::AwsSolutions-IAM5[${id}]`, reason })));
+  }
+
+  private createPipeline(): codepipeline.Pipeline {
+    const { naming, source, requireApproval } = this.props;
+    const sourceOutput = new codepipeline.Artifact('Source');
+    const diffOutput = new codepipeline.Artifact('CdkDiff');
+    const [owner, repo] = source.repository.split('/');
+    const build = (name: BuildStep['name'], outputs?: codepipeline.Artifact[]) =>
+      new actions.CodeBuildAction({ actionName: PIPELINE_STAGES[name], project: this.projects[name], input: sourceOutput, outputs });
+
+    const stages: codepipeline.StageProps[] = [
+      {
+        stageName: PIPELINE_STAGES.source,
+        actions: [
+          new actions.CodeStarConnectionsSourceAction({
+            actionName: PIPELINE_STAGES.source,
+            connectionArn: source.connectionArn,
+            owner,
+            repo,
+            branch: source.branch,
+            output: sourceOutput,
+          }),
+        ],
+      },
+      { stageName: PIPELINE_STAGES.synth, actions: [build('synth')] },
+      { stageName: PIPELINE_STAGES.diff, actions: [build('diff', [diffOutput])] },
+      ...(requireApproval
+        ? [
+            {
+              stageName: PIPELINE_STAGES.approve,
+              actions: [
+                new actions.ManualApprovalAction({
+                  actionName: 'ReviewDiff',
+                  additionalInformation:
+                    `Review the cdk diff before approving: it is in the log of the ${PIPELINE_STAGES.diff} action (Details) ` +
+                    `and in ${DIFF_FILE} inside this execution's ${diffOutput.artifactName} artifact in bucket ${this.artifactBucket.bucketName}.`,
+                }),
+              ],
+            },
+          ]
+        : []),
+      { stageName: PIPELINE_STAGES.deploy, actions: [build('deploy')] },
+    ];
+
+    const role = new ManagedPolicyRole(this, 'PipelineRole', {
+      assumedBy: new iam.ServicePrincipal('codepipeline.amazonaws.com'),
+      description: `Runs ${naming.name('pipeline')}: reads the connection, starts its builds, moves artifacts`,
+    });
+    const pipeline = new codepipeline.Pipeline(this, 'Pipeline', {
+      pipelineName: naming.name('pipeline'),
+      pipelineType: codepipeline.PipelineType.V2,
+      artifactBucket: this.artifactBucket,
+      role,
+      // One role for the pipeline and its actions: per-action roles would be assumable by it anyway.
+      usePipelineRoleForActions: true,
+      stages,
+    });
+    this.acknowledgeGrantWildcards(role, { writesArtifacts: true });
+    return pipeline;
+  }
+
+  private createProject(step: BuildStep): codebuild.PipelineProject {
+    const { naming, logRetention, removalPolicy } = this.props;
+    const projectName = naming.name('buildProject', step.name);
+    const logGroupName = naming.name('logGroup', step.name);
+    this.logKey.allowLogGroups(logGroupName);
+    const role = new ManagedPolicyRole(this, `${pascal(step.name)}Role`, {
+      assumedBy: new iam.ServicePrincipal('codebuild.amazonaws.com'),
+      description: `Runs the ${step.name} step of ${naming.name('pipeline')}`,
+    });
+    if (step.assumesBootstrapRoles) {
+      for (const bootstrapRole of this.bootstrapRoles) bootstrapRole.grantAssumeRole(role);
+    }
+    const project = new codebuild.PipelineProject(this, `${pascal(step.name)}Project`, {
+      projectName,
+      description: step.description,
+      role,
+      encryptionKey: this.artifactKey,
+      environment: { buildImage: codebuild.LinuxBuildImage.STANDARD_7_0, computeType: codebuild.ComputeType.SMALL },
+      timeout: step.timeout,
+      // The steps publish no test reports; without this the role could create report groups.
+      grantReportGroupPermissions: false,
+      logging: {
+        cloudWatch: {
+          logGroup: new logs.LogGroup(this, `${pascal(step.name)}Logs`, {
+            logGroupName,
+            encryptionKey: this.logKey,
+            retention: logRetention,
+            removalPolicy,
+          }),
+        },
+      },
+      buildSpec: codebuild.BuildSpec.fromObject({
+        version: '0.2',
+        env: { shell: 'bash' },
+        phases: {
+          install: { 'runtime-versions': { nodejs: NODE_VERSION }, commands: ['npm ci'] },
+          build: { commands: step.commands },
+        },
+        ...(step.outputFiles ? { artifacts: { files: step.outputFiles } } : {}),
+      }),
+    });
+    this.acknowledgeGrantWildcards(role, { writesArtifacts: step.outputFiles !== undefined, project });
+    return project;
+  }
+
+  /** The CLI's deploy, file-publishing and lookup roles in each target region, which the bootstrap template names. */
+  private importBootstrapRoles(): iam.IRole[] {
+    const { targetAccount, targetRegions, bootstrapQualifier = DefaultStackSynthesizer.DEFAULT_QUALIFIER } = this.props;
+    const stack = Stack.of(this);
+    return targetRegions.flatMap((region) =>
+      BOOTSTRAP_ROLE_KINDS.map((kind) =>
+        iam.Role.fromRoleArn(
+          this,
+          `Bootstrap-${kind}-${region}`,
+          stack.formatArn({
+            service: 'iam',
+            region: '',
+            account: targetAccount,
+            resource: 'role',
+            resourceName: `cdk-${bootstrapQualifier}-${kind}-role-${targetAccount}-${region}`,
+          }),
+          { mutable: false },
+        ),
+      ),
+    );
+  }
+
+  /** Artifacts encrypted with the pipeline's key, reachable only over TLS, logged to a second bucket. */
+  private createArtifactBucket(): s3.Bucket {
+    const { removalPolicy } = this.props;
+    const accessLogs = new s3.Bucket(this, 'AccessLogBucket', {
+      // S3 server access logging delivers only to buckets encrypted with S3-managed keys.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: true,
+      // Lets an investigation put legal holds on log objects; no default retention, which log delivery does not allow.
+      objectLockEnabled: true,
+      lifecycleRules: [{ expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) }],
+      removalPolicy,
+    });
+    sendEventsToEventBridge(accessLogs);
+    acknowledge(
+      accessLogs,
+      {
+        id: 'NIST.800.53.R5::NIST.800.53.R5-S3DefaultEncryptionKMS',
+        reason: 'S3 server access logging delivers only to buckets encrypted with S3-managed keys (SSE-S3); a KMS default would stop the artifact bucket\'s access logs from arriving.',
+      },
+      {
+        id: 'cdk-validator-cfnguard::s3_bucket_default_encryption_kms_check',
+        reason: 'S3 server access logging delivers only to buckets encrypted with S3-managed keys (SSE-S3); a KMS default would stop the artifact bucket\'s access logs from arriving.',
+      },
+      {
+        id: 'cdk-validator-cfnguard::s3_bucket_logging_enabled_check',
+        reason: 'This bucket is the access-log destination; logging it would need yet another bucket with the same gap. Access to it is audited by CloudTrail and it allows only TLS.',
+      },
+      {
+        id: 'NIST.800.53.R5::NIST.800.53.R5-S3BucketReplicationEnabled',
+        reason: 'Access logs of a build-artifact bucket whose contents the pipeline recreates on every run; losing the region loses no state a second copy would have to restore.',
+      },
+    );
+    const bucket = new s3.Bucket(this, 'ArtifactBucket', {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.artifactKey,
+      bucketKeyEnabled: true,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: true,
+      // Lets an investigation put legal holds on artifacts; a default retention would make every upload send Content-MD5.
+      objectLockEnabled: true,
+      // An execution needs its artifacts for hours; a month keeps retries and audits possible.
+      lifecycleRules: [
+        { expiration: Duration.days(30), noncurrentVersionExpiration: Duration.days(7), abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ],
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'artifacts/',
+      removalPolicy,
+    });
+    sendEventsToEventBridge(bucket);
+    acknowledge(bucket, {
+      id: 'NIST.800.53.R5::NIST.800.53.R5-S3BucketReplicationEnabled',
+      reason: 'Holds only what one pipeline run derives from the repository (source zip, diff); re-running the pipeline recreates it, so a replica in another region would restore nothing.',
+    });
+    return bucket;
+  }
+}
+
+/**
+ * Object events go to EventBridge (AWS Control Tower CT.S3.PR.4), set on the
+ * CloudFormation resource: the L2 `eventBridgeEnabled` adds a Lambda to do the same.
+ */
+function sendEventsToEventBridge(bucket: s3.Bucket): void {
+  (bucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = { eventBridgeConfiguration: { eventBridgeEnabled: true } };
+}
+
+function pascal(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}

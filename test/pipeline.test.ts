@@ -1,0 +1,232 @@
+import { DefaultStackSynthesizer } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import { buildApp } from '../lib/app';
+import { ENVIRONMENT_NAMES, includePipelineFrom, REGIONS } from '../lib/config';
+import { synthesized } from './support/assembly';
+import { actionMatches, asList, isServiceWildcard, roleStatements, type Statement } from './support/iam';
+import { offlineConfig, testApp } from './support/synth';
+
+type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string }>;
+
+const STEPS = ['synth', 'diff', 'deploy'] as const;
+
+/** Whether a template fragment refers to the resource with this logical id. */
+const mentions = (value: unknown, logicalId: string) => JSON.stringify(value).includes(`"${logicalId}"`);
+
+describe.each(ENVIRONMENT_NAMES)('%s pipeline', (envName) => {
+  const config = offlineConfig(envName);
+  const stackName = `${envName}-pipeline-us-east-1`;
+  const template = synthesized(envName).template(stackName);
+  const resources = template.toJSON().Resources as Resources;
+  const idsOf = (type: string) => Object.keys(resources).filter((id) => resources[id].Type === type);
+  const [pipelineId] = idsOf('AWS::CodePipeline::Pipeline');
+  const pipeline = resources[pipelineId].Properties;
+  const stages: Array<{ Name: string; Actions: any[] }> = pipeline.Stages;
+  const [keyId] = idsOf('AWS::KMS::Key').filter((id) => resources[id].Properties.Description.startsWith('Encrypts the artifacts'));
+  const [artifactBucketId] = idsOf('AWS::S3::Bucket').filter((id) => resources[id].Properties.LoggingConfiguration);
+  const projectIdOf = (step: string) => idsOf('AWS::CodeBuild::Project').find((id) => resources[id].Properties.Name === `${stackName}-${step}`)!;
+  const project = (step: string) => resources[projectIdOf(step)].Properties;
+  const buildSpec = (step: string) => JSON.parse(project(step).Source.BuildSpec);
+  const commands = (step: string) => Object.values(buildSpec(step).phases).flatMap((phase: any) => phase.commands);
+  const roleIdOf = (step: string) => project(step).ServiceRole['Fn::GetAtt'][0] as string;
+  const bootstrapRoles = REGIONS.flatMap((region) =>
+    ['deploy', 'file-publishing', 'lookup'].map(
+      (kind) => `arn:aws:iam::${config.account}:role/cdk-${DefaultStackSynthesizer.DEFAULT_QUALIFIER}-${kind}-role-${config.account}-${region}`,
+    ),
+  );
+
+  it('is one CodePipeline V2 named by the naming helper, in the environment\'s account and us-east-1', () => {
+    expect(idsOf('AWS::CodePipeline::Pipeline')).toHaveLength(1);
+    expect(pipeline).toMatchObject({ Name: stackName, PipelineType: 'V2' });
+    expect(synthesized(envName).stackEnvironment(stackName)).toBe(`aws://${config.account}/us-east-1`);
+  });
+
+  it(`runs Source, Synth, Diff, ${config.requireApproval ? 'Approve, ' : ''}Deploy in that order`, () => {
+    const expected = { dev: ['Source', 'Synth', 'Diff', 'Deploy'], test: ['Source', 'Synth', 'Diff', 'Approve', 'Deploy'], prod: ['Source', 'Synth', 'Diff', 'Approve', 'Deploy'] };
+    expect(stages.map((s) => s.Name)).toEqual(expected[envName]);
+  });
+
+  it('checks out the configured repository and branch through the CodeConnections connection', () => {
+    expect(stages[0].Actions).toEqual([
+      expect.objectContaining({
+        ActionTypeId: expect.objectContaining({ Category: 'Source', Provider: 'CodeStarSourceConnection' }),
+        Configuration: { ConnectionArn: config.pipeline.connectionArn, FullRepositoryId: config.pipeline.repository, BranchName: config.pipeline.branch },
+      }),
+    ]);
+  });
+
+  it('installs, tests and synthesizes in the Synth step', () => {
+    expect(commands('synth')).toEqual(['npm ci', 'npm test', `npx cdk synth -c env=${envName} -c pipeline=false`]);
+  });
+
+  it('writes cdk diff to the log and cdk-diff.txt, failing when cdk diff fails', () => {
+    expect(buildSpec('diff').env.shell).toBe('bash');
+    expect(commands('diff')).toEqual(['npm ci', `set -o pipefail; npx cdk diff -c env=${envName} -c pipeline=false 2>&1 | tee cdk-diff.txt`]);
+  });
+
+  it('exports cdk-diff.txt as the Diff action\'s CdkDiff artifact', () => {
+    expect(buildSpec('diff').artifacts).toEqual({ files: ['cdk-diff.txt'] });
+    const diffAction = stages.find((s) => s.Name === 'Diff')!.Actions[0];
+    expect(diffAction.OutputArtifacts).toEqual([{ Name: 'CdkDiff' }]);
+    expect(diffAction.Configuration.ProjectName).toEqual({ Ref: projectIdOf('diff') });
+  });
+
+  it('deploys every stack of the environment except the pipeline\'s own', () => {
+    expect(commands('deploy')).toEqual(['npm ci', `npx cdk deploy --all -c env=${envName} -c pipeline=false --require-approval never`]);
+  });
+
+  if (config.requireApproval) {
+    it('asks the approver to review the diff and says where it is', () => {
+      const [approval] = stages.find((s) => s.Name === 'Approve')!.Actions;
+      expect(approval.ActionTypeId).toMatchObject({ Category: 'Approval', Provider: 'Manual' });
+      const info = JSON.stringify(approval.Configuration.CustomData);
+      expect(info).toMatch(/cdk-diff\.txt/);
+      expect(info).toMatch(/CdkDiff artifact/);
+      expect(mentions(approval.Configuration.CustomData, artifactBucketId)).toBe(true);
+    });
+  }
+
+  it.each(STEPS)('builds %s on a current standard image with Node 20, encrypted with the artifact key', (step) => {
+    expect(project(step).Environment).toMatchObject({ Image: 'aws/codebuild/standard:7.0', PrivilegedMode: false });
+    expect(buildSpec(step).phases.install['runtime-versions']).toEqual({ nodejs: '20' });
+    expect(project(step).EncryptionKey).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
+  });
+
+  it.each(STEPS)('logs %s to its own KMS-encrypted log group kept for logRetentionDays', (step) => {
+    const logGroupRef = project(step).LogsConfig.CloudWatchLogs.GroupName.Ref;
+    expect(resources[logGroupRef].Properties).toMatchObject({
+      LogGroupName: `${stackName}-${step}`,
+      RetentionInDays: config.logRetentionDays,
+      KmsKeyId: { 'Fn::GetAtt': [expect.any(String), 'Arn'] },
+    });
+  });
+
+  describe('build roles', () => {
+    const statementsOf = (step: string): Statement[] => roleStatements(template, roleIdOf(step));
+
+    it('are one per step', () => {
+      expect(new Set(STEPS.map(roleIdOf)).size).toBe(STEPS.length);
+      for (const step of STEPS) expect(resources[roleIdOf(step)].Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({ Service: 'codebuild.amazonaws.com' });
+    });
+
+    it('let diff and deploy assume exactly the CDK bootstrap roles of both regions, and synth none', () => {
+      const assumable = (step: string) =>
+        statementsOf(step)
+          .filter((s) => asList(s.Action).some((a) => actionMatches(a, 'sts:AssumeRole')))
+          .flatMap((s) => asList(s.Resource));
+      expect(assumable('synth')).toEqual([]);
+      expect([...assumable('diff')].sort()).toEqual([...bootstrapRoles].sort());
+      expect([...assumable('deploy')].sort()).toEqual([...bootstrapRoles].sort());
+    });
+
+    it.each(STEPS)('grant %s nothing beyond its logs, the artifacts and the bootstrap roles', (step) => {
+      const projectId = projectIdOf(step);
+      const logGroupId = project(step).LogsConfig.CloudWatchLogs.GroupName.Ref;
+      const purposeOf = (s: Statement): string => {
+        const actions = asList(s.Action);
+        const resourceList = asList(s.Resource);
+        const onlyService = (service: string) => actions.every((a) => a.startsWith(`${service}:`));
+        const allMention = (...ids: string[]) => resourceList.length > 0 && resourceList.every((r) => ids.some((id) => mentions(r, id)));
+        if (s.Effect !== 'Allow' || s.Condition) return 'unexpected';
+        if (onlyService('logs') && allMention(logGroupId, projectId)) return 'own logs';
+        if (onlyService('s3') && allMention(artifactBucketId)) return 'artifacts';
+        if (onlyService('kms') && allMention(keyId)) return 'artifact key';
+        if (actions.length === 1 && actions[0] === 'sts:AssumeRole' && resourceList.every((r) => bootstrapRoles.includes(r as string))) return 'bootstrap roles';
+        return 'unexpected';
+      };
+      const statements = statementsOf(step);
+      expect(statements.length).toBeGreaterThan(0);
+      for (const statement of statements) expect({ statement, purpose: purposeOf(statement) }).toEqual({ statement, purpose: expect.not.stringMatching(/^unexpected$/) });
+      const logsStatement = statements.find((s) => purposeOf(s) === 'own logs' && mentions(s.Resource, logGroupId));
+      expect(asList(logsStatement?.Action)).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    });
+
+    it('write no report groups, only read artifacts in synth and deploy', () => {
+      for (const step of STEPS) expect(statementsOf(step).flatMap((s) => asList(s.Action)).filter((a) => a.startsWith('codebuild:'))).toEqual([]);
+      for (const step of ['synth', 'deploy']) {
+        expect(statementsOf(step).flatMap((s) => asList(s.Action)).filter((a) => /^s3:(Put|Delete)/.test(a))).toEqual([]);
+      }
+    });
+  });
+
+  it('grants no "*" or "service:*" action in any role or managed policy', () => {
+    const allows = Object.values(resources)
+      .filter((r) => ['AWS::IAM::Role', 'AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy'].includes(r.Type))
+      .flatMap((r) => [r.Properties.PolicyDocument, ...asList(r.Properties.Policies).map((p: any) => p.PolicyDocument)])
+      .filter(Boolean)
+      .flatMap((doc: any) => asList<Statement>(doc.Statement))
+      .filter((s) => s.Effect === 'Allow');
+    expect(allows.length).toBeGreaterThan(0);
+    expect(allows.flatMap((s) => asList(s.Action)).filter(isServiceWildcard)).toEqual([]);
+  });
+
+  it('reads the connection only from the pipeline role, which may start only its own three builds', () => {
+    const pipelineRoleId = pipeline.RoleArn['Fn::GetAtt'][0];
+    const statements = roleStatements(template, pipelineRoleId);
+    expect(statements).toContainEqual(expect.objectContaining({ Action: 'codestar-connections:UseConnection', Resource: config.pipeline.connectionArn }));
+    const builds = statements.filter((s) => asList(s.Action).some((a) => a.startsWith('codebuild:')));
+    expect(builds.flatMap((s) => asList(s.Resource))).toEqual(expect.arrayContaining(STEPS.map((step) => ({ 'Fn::GetAtt': [projectIdOf(step), 'Arn'] }))));
+    expect(builds.flatMap((s) => asList(s.Resource))).toHaveLength(STEPS.length);
+  });
+
+  it('encrypts artifacts with the customer-managed key, over TLS only, with public access blocked', () => {
+    expect(pipeline.ArtifactStore).toEqual({ Type: 'S3', Location: { Ref: artifactBucketId }, EncryptionKey: { Id: { 'Fn::GetAtt': [keyId, 'Arn'] }, Type: 'KMS' } });
+    expect(resources[keyId].Properties.EnableKeyRotation).toBe(true);
+    expect(resources[artifactBucketId].Properties).toMatchObject({
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [keyId, 'Arn'] } } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      VersioningConfiguration: { Status: 'Enabled' },
+      LifecycleConfiguration: { Rules: [expect.objectContaining({ Status: 'Enabled', ExpirationInDays: expect.any(Number) })] },
+    });
+  });
+
+  it.each(['artifact', 'access-log'])('denies every non-TLS request to the %s bucket', (kind) => {
+    const bucketId = kind === 'artifact' ? artifactBucketId : resources[artifactBucketId].Properties.LoggingConfiguration.DestinationBucketName.Ref;
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: bucketId },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Action: 's3:*', Principal: { AWS: '*' }, Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('logs access to the artifacts in a second private, versioned bucket', () => {
+    const logBucketId = resources[artifactBucketId].Properties.LoggingConfiguration.DestinationBucketName.Ref;
+    expect(logBucketId).not.toBe(artifactBucketId);
+    expect(resources[logBucketId].Properties).toMatchObject({
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      VersioningConfiguration: { Status: 'Enabled' },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+    });
+  });
+
+  it(`${config.protectStatefulResources ? 'retains' : 'removes'} buckets, keys and logs with the stack${config.protectStatefulResources ? ' and protects the stack' : ''}`, () => {
+    const policy = config.protectStatefulResources ? 'Retain' : 'Delete';
+    for (const type of ['AWS::S3::Bucket', 'AWS::KMS::Key', 'AWS::Logs::LogGroup']) {
+      for (const id of idsOf(type)) expect({ id, policy: resources[id].DeletionPolicy }).toEqual({ id, policy });
+    }
+    expect(synthesized(envName).terminationProtection(stackName)).toBe(config.protectStatefulResources);
+  });
+});
+
+describe("the app as the pipeline's deploy step builds it (-c pipeline=false)", () => {
+  const stackNames = (includePipeline: boolean): string[] => {
+    const app = testApp();
+    buildApp(app, offlineConfig('prod'), { includePipeline });
+    return app.node.children.map((c) => c.node.id);
+  };
+
+  it('has every stack but the pipeline, so a run never updates the pipeline that runs it', () => {
+    const all = stackNames(true);
+    expect(all).toContain('prod-pipeline-us-east-1');
+    expect(stackNames(false)).toEqual(all.filter((name) => name !== 'prod-pipeline-us-east-1'));
+  });
+
+  it('reads -c pipeline as true by default, false only when asked, and refuses anything else', () => {
+    expect([undefined, true, 'true'].map(includePipelineFrom)).toEqual([true, true, true]);
+    expect([false, 'false'].map(includePipelineFrom)).toEqual([false, false]);
+    expect(() => includePipelineFrom('no')).toThrow('Invalid -c pipeline=no: expected true or false');
+  });
+});
