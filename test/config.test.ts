@@ -12,21 +12,8 @@ describe('loading an environment', () => {
     expect(loadConfig(envName).name).toBe(envName);
   });
 
-  it('takes the account from CDK_DEFAULT_ACCOUNT when the settings name none, else a placeholder', () => {
-    expect(loadConfig('dev', { defaultAccount: '123456789012' }).account).toBe('123456789012');
+  it('uses a placeholder account offline, when the settings name none', () => {
     expect(loadConfig('dev').account).toBe(PLACEHOLDER_ACCOUNT);
-  });
-
-  it('prefers the account the settings name', () => {
-    const environments = { ...ENVIRONMENTS, prod: { ...ENVIRONMENTS.prod, account: '210987654321' } };
-    expect(loadConfig('prod', { defaultAccount: '123456789012', environments }).account).toBe('210987654321');
-  });
-
-  it('accepts a pipeline connection under either CodeConnections ARN prefix', () => {
-    for (const service of ['codeconnections', 'codestar-connections']) {
-      const connectionArn = `arn:aws:${service}:eu-west-1:123456789012:connection/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d`;
-      expect(validateConfig('dev', settingsWith('dev', (s) => (s.pipeline.connectionArn = connectionArn))).pipeline.connectionArn).toBe(connectionArn);
-    }
   });
 
   it('defaults to one NAT gateway per AZ', () => {
@@ -105,3 +92,45 @@ describe('a bad configuration', () => {
     expect(attempt).toThrow(/logRetentionDays: .*; requireApproval: must be true in prod/);
   });
 });
+
+describe('a configuration about to meet real AWS credentials', () => {
+  const credentials = '222222222222';
+  /** The shipped settings with real values where they ship placeholders. */
+  const real = (envName: 'dev' | 'prod', change: (s: any) => void = () => undefined) =>
+    settingsWith(envName, (s) => {
+      Object.assign(s, { account: credentials, alertEmails: ['oncall@corp.internal'] });
+      Object.assign(s.dns, { hostedZoneId: 'Z1D633PJN98FT9', hostedZoneName: 'corp.internal', domainName: `app.${envName}.corp.internal` });
+      s.pipeline.connectionArn = 'arn:aws:codeconnections:us-east-1:222222222222:connection/4f1e2d3c-1a2b-4c3d-8e9f-0a1b2c3d4e5f';
+      change(s);
+    });
+  const load = (envName: 'dev' | 'prod', settings: EnvironmentSettings) =>
+    loadConfig(envName, { defaultAccount: credentials, environments: { ...ENVIRONMENTS, [envName]: settings } });
+
+  it('accepts real values for the credentials\' own account', () => {
+    expect(load('prod', real('prod')).account).toBe(credentials);
+  });
+
+  it('lets dev fall back to the credentials\' account', () => {
+    expect(load('dev', real('dev', (s) => delete s.account)).account).toBe(credentials);
+  });
+
+  it('refuses prod without its own account, rather than deploy it wherever the credentials point', () => {
+    expect(() => load('prod', real('prod', (s) => delete s.account))).toThrow(/^Invalid configuration for environment "prod" with AWS credentials for 222222222222: account: must be set for prod/);
+  });
+
+  it('refuses credentials for another account', () => {
+    expect(() => load('prod', real('prod', (s) => (s.account = '333333333333')))).toThrow(/account: is 333333333333 but the credentials are for 222222222222/);
+  });
+
+  it('refuses the placeholder hosted zone, domain, alert addresses and connection', () => {
+    expect(() => load('dev', real('dev', (s) => (s.dns.hostedZoneId = 'Z0000000000000000DEV')))).toThrow(/dns\.hostedZoneId: is a placeholder/);
+    expect(() => load('dev', real('dev', (s) => Object.assign(s.dns, { hostedZoneName: 'example.com', domainName: 'app.example.com' })))).toThrow(/dns\.hostedZoneName: is a placeholder domain/);
+    expect(() => load('dev', real('dev', (s) => (s.alertEmails = ['a@example.com'])))).toThrow(/alertEmails: holds a placeholder address/);
+    expect(() => load('dev', real('dev', (s) => (s.pipeline.connectionArn = ENVIRONMENTS.dev.pipeline.connectionArn)))).toThrow(/pipeline\.connectionArn: is a placeholder/);
+  });
+
+  it('keeps every placeholder working offline', () => {
+    expect(() => loadConfig('prod')).not.toThrow();
+  });
+});
+

@@ -50,7 +50,36 @@ export function validateConfig(envName: string, settings: EnvironmentSettings, d
   if (result.data.name !== envName) {
     throw new ConfigError(`Invalid configuration for environment "${envName}": name: is "${result.data.name}", expected "${envName}"`);
   }
+  if (defaultAccount !== undefined) {
+    const problems = deployProblems(settings, result.data, defaultAccount);
+    if (problems.length) throw new ConfigError(`Invalid configuration for environment "${envName}" with AWS credentials for ${defaultAccount}: ${problems.join('; ')}`);
+  }
   return result.data;
+}
+
+/** The shape of the placeholder ids shipped in environments.ts. */
+const PLACEHOLDER_HOSTED_ZONE = /^Z0+[A-Z]*$/;
+const PLACEHOLDER_UUID = /\/0{8}-0{4}-0{4}-0{4}-0{11}\d$/;
+/** RFC 2606 names, which the shipped settings use for the domain and the alert addresses. */
+const RESERVED_DOMAIN = /(^|[.@])example\.(com|org|net)$/;
+
+/**
+ * What would break or misdirect a real deploy. Checked only when AWS credentials
+ * are in use (CDK_DEFAULT_ACCOUNT is set): offline synth keeps its placeholders.
+ */
+function deployProblems(settings: EnvironmentSettings, config: EnvironmentConfig, credentialsAccount: string): string[] {
+  const problems: string[] = [];
+  if (settings.account === undefined && config.protectStatefulResources) {
+    problems.push(`account: must be set for ${config.name}, which protects state: falling back to the credentials' account could deploy it into another environment's account`);
+  }
+  if (config.account !== credentialsAccount) {
+    problems.push(`account: is ${config.account} but the credentials are for ${credentialsAccount}; use credentials for the environment's own account`);
+  }
+  if (PLACEHOLDER_HOSTED_ZONE.test(config.dns.hostedZoneId)) problems.push('dns.hostedZoneId: is a placeholder; set the hosted zone the records and certificates go in');
+  if (RESERVED_DOMAIN.test(config.dns.hostedZoneName)) problems.push('dns.hostedZoneName: is a placeholder domain; set your hosted zone\'s name');
+  if (config.alertEmails.some((email) => RESERVED_DOMAIN.test(email))) problems.push('alertEmails: holds a placeholder address; set who gets the alarms');
+  if (PLACEHOLDER_UUID.test(config.pipeline.connectionArn)) problems.push('pipeline.connectionArn: is a placeholder; create and approve the connection, then set its ARN');
+  return problems;
 }
 
 /**
