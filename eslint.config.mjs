@@ -15,14 +15,14 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
-    // Command-line scripts print their results.
-    files: ['scripts/**/*.ts'],
-    rules: { 'no-console': 'off' },
-  },
-  {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       'no-console': ['error', { allow: ['error'] }],
     },
+  },
+  {
+    // Command-line scripts print their results.
+    files: ['scripts/**/*.ts'],
+    rules: { 'no-console': 'off' },
   },
 );
