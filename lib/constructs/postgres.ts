@@ -1,10 +1,12 @@
-import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
+import type { EnvironmentConfig } from '../config';
 import type { EncryptionKey } from './encryption-key';
 
 /** PostgreSQL's port; the app tier opens exactly this one. */
@@ -83,18 +85,36 @@ export class PostgresSupport extends Construct {
     });
   }
 
-  /** Settings both the primary and the replica take from here. */
-  public instanceSettings(monitoringInterval: Duration): Pick<
-    rds.DatabaseInstanceNewProps,
-    'securityGroups' | 'parameterGroup' | 'monitoringRole' | 'monitoringInterval' | 'cloudwatchLogsExports' | 'port'
-  > {
+  /**
+   * What the primary and the replica share: placement, network exposure, encryption,
+   * storage type and ceiling, monitoring, logs and maintenance.
+   */
+  public instanceSettings(
+    settings: EnvironmentConfig['database'],
+    placement: { vpc: ec2.IVpc; subnets: ec2.SubnetSelection; key: kms.IKey },
+  ): Partial<rds.DatabaseInstanceNewProps> & Pick<rds.DatabaseInstanceNewProps, 'vpc'> {
     return {
+      vpc: placement.vpc,
+      vpcSubnets: placement.subnets,
       securityGroups: [this.securityGroup],
-      parameterGroup: this.parameterGroup,
-      monitoringRole: this.monitoringRole,
-      monitoringInterval,
-      cloudwatchLogsExports: [...POSTGRES_LOG_EXPORTS],
       port: POSTGRES_PORT,
+      publiclyAccessible: false,
+      multiAz: settings.multiAz,
+      parameterGroup: this.parameterGroup,
+      iamAuthentication: true,
+      caCertificate: rds.CaCertificate.RDS_CA_RSA2048_G1,
+      storageType: rds.StorageType.GP3,
+      maxAllocatedStorage: settings.maxAllocatedStorageGiB,
+      monitoringRole: this.monitoringRole,
+      monitoringInterval: Duration.seconds(settings.monitoringIntervalSeconds),
+      enablePerformanceInsights: true,
+      performanceInsightEncryptionKey: placement.key,
+      performanceInsightRetention: rds.PerformanceInsightRetention.DEFAULT,
+      cloudwatchLogsExports: [...POSTGRES_LOG_EXPORTS],
+      preferredMaintenanceWindow: settings.maintenanceWindow,
+      autoMinorVersionUpgrade: true,
+      copyTagsToSnapshot: true,
+      deletionProtection: settings.deletionProtection,
     };
   }
 }

@@ -74,32 +74,17 @@ export class PrimaryDatabase extends Construct {
     credentials.applyRemovalPolicy(stateRemoval);
 
     this.instance = new rds.DatabaseInstance(this, 'Instance', {
-      ...support.instanceSettings(Duration.seconds(settings.monitoringIntervalSeconds)),
+      ...support.instanceSettings(settings, { vpc: props.vpc, subnets: props.subnets, key: this.key }),
       engine: POSTGRES_ENGINE,
       instanceIdentifier: props.instanceIdentifier,
       instanceType: new ec2.InstanceType(settings.instanceType.replace(/^db\./, '')),
-      vpc: props.vpc,
-      vpcSubnets: props.subnets,
-      multiAz: settings.multiAz,
-      publiclyAccessible: false,
       credentials: rds.Credentials.fromSecret(credentials),
-      iamAuthentication: true,
-      storageType: rds.StorageType.GP3,
       allocatedStorage: settings.allocatedStorageGiB,
-      maxAllocatedStorage: settings.maxAllocatedStorageGiB,
       storageEncrypted: true,
       storageEncryptionKey: this.key,
       backupRetention: Duration.days(settings.backupRetentionDays),
       preferredBackupWindow: settings.backupWindow,
-      preferredMaintenanceWindow: settings.maintenanceWindow,
       deleteAutomatedBackups: false,
-      copyTagsToSnapshot: true,
-      deletionProtection: settings.deletionProtection,
-      autoMinorVersionUpgrade: true,
-      enablePerformanceInsights: true,
-      performanceInsightEncryptionKey: this.key,
-      performanceInsightRetention: rds.PerformanceInsightRetention.DEFAULT,
-      caCertificate: rds.CaCertificate.RDS_CA_RSA2048_G1,
       removalPolicy: RemovalPolicy.SNAPSHOT,
     });
     this.instance.node.addDependency(...support.logGroups);

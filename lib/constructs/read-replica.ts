@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -63,27 +63,12 @@ export class ReadReplica extends Construct {
     this.securityGroup = support.securityGroup;
 
     this.instance = new rds.DatabaseInstanceReadReplica(this, 'Instance', {
-      ...support.instanceSettings(Duration.seconds(settings.monitoringIntervalSeconds)),
+      ...support.instanceSettings(settings, { vpc: props.vpc, subnets: props.subnets, key: this.key }),
       sourceDatabaseInstance: props.source,
       instanceIdentifier: props.instanceIdentifier,
       instanceType: new ec2.InstanceType(settings.replicaInstanceType.replace(/^db\./, '')),
-      vpc: props.vpc,
-      vpcSubnets: props.subnets,
-      multiAz: settings.multiAz,
-      publiclyAccessible: false,
-      iamAuthentication: true,
-      storageType: rds.StorageType.GP3,
-      maxAllocatedStorage: settings.maxAllocatedStorageGiB,
       storageEncrypted: true,
       storageEncryptionKey: this.key,
-      preferredMaintenanceWindow: settings.maintenanceWindow,
-      copyTagsToSnapshot: true,
-      deletionProtection: settings.deletionProtection,
-      autoMinorVersionUpgrade: true,
-      enablePerformanceInsights: true,
-      performanceInsightEncryptionKey: this.key,
-      performanceInsightRetention: rds.PerformanceInsightRetention.DEFAULT,
-      caCertificate: rds.CaCertificate.RDS_CA_RSA2048_G1,
       // After promotion this instance is the only writer: never let a stack operation delete it in prod.
       removalPolicy: props.retainState ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
