@@ -44,4 +44,14 @@ describe.each(ENVIRONMENT_NAMES)('%s tags', (envName) => {
       expect({ id, tags: tagsOf(resource.Type, resource.Properties) }).toEqual({ id, tags: expect.objectContaining(expected) });
     }
   });
+
+  it.each(assembly.stackNames)('names the VPCs, subnets, route tables, NAT gateways, security groups and instances of %s after the stack', (stackName) => {
+    const resources = assembly.template(stackName).toJSON().Resources as Resources;
+    const named = ['AWS::EC2::VPC', 'AWS::EC2::Subnet', 'AWS::EC2::RouteTable', 'AWS::EC2::NatGateway', 'AWS::EC2::SecurityGroup', 'AWS::AutoScaling::AutoScalingGroup'];
+    for (const [id, resource] of Object.entries(resources).filter(([, r]) => named.includes(r.Type))) {
+      const name = tagsOf(resource.Type, resource.Properties).Name;
+      expect({ id, name }).toEqual({ id, name: expect.stringMatching(new RegExp(`^${stackName}-`)) });
+    }
+  });
 });
+

@@ -1,4 +1,4 @@
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, Tags, type RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -7,6 +7,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
 import type { EnvironmentConfig } from '../config';
+import type { ServiceNaming } from '../naming';
 import type { EncryptionKey } from './encryption-key';
 
 /** PostgreSQL's port; the app tier opens exactly this one. */
@@ -29,6 +30,8 @@ export interface PostgresSupportProps {
   readonly logRetention: logs.RetentionDays;
   /** Removal policy of the log groups. */
   readonly removalPolicy: RemovalPolicy;
+  /** Names for the security group's Name tag. */
+  readonly naming: ServiceNaming;
 }
 
 /**
@@ -55,6 +58,7 @@ export class PostgresSupport extends Construct {
       description: `PostgreSQL ${props.instanceIdentifier}: ingress only from the app tier on ${POSTGRES_PORT}`,
       allowAllOutbound: false,
     });
+    Tags.of(this.securityGroup).add('Name', props.naming.name('nameTag', 'database'));
 
     this.parameterGroup = new rds.ParameterGroup(this, 'Parameters', {
       engine: POSTGRES_ENGINE,

@@ -1,10 +1,11 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Tags } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../config';
+import type { ServiceNaming } from '../naming';
 import { EncryptionKey } from './encryption-key';
 import { acknowledgeDisposableDatabase, acknowledgeStandardPort, POSTGRES_ENGINE, POSTGRES_PORT, PostgresSupport } from './postgres';
 
@@ -28,6 +29,8 @@ export interface PrimaryDatabaseProps {
   readonly replicaRegion: string;
   /** How long the exported PostgreSQL logs are kept. */
   readonly logRetention: logs.RetentionDays;
+  /** Names for Name tags. */
+  readonly naming: ServiceNaming;
   /** Retain the key, secret and logs when they leave the stack (prod); otherwise destroy them. */
   readonly retainState: boolean;
 }
@@ -62,6 +65,7 @@ export class PrimaryDatabase extends Construct {
       key: this.key,
       logRetention: props.logRetention,
       removalPolicy: stateRemoval,
+      naming: props.naming,
     });
     this.securityGroup = support.securityGroup;
 
@@ -90,6 +94,11 @@ export class PrimaryDatabase extends Construct {
     this.instance.node.addDependency(...support.logGroups);
     this.secret = credentials;
 
+    const rotationSecurityGroup = new ec2.SecurityGroup(this, 'RotationSecurityGroup', {
+      vpc: props.vpc,
+      description: `Rotation function of ${props.secretName}: out to the database and Secrets Manager`,
+    });
+    Tags.of(rotationSecurityGroup).add('Name', props.naming.name('nameTag', 'rotation'));
     new secretsmanager.SecretRotation(this, 'Rotation', {
       application: secretsmanager.SecretRotationApplication.POSTGRES_ROTATION_SINGLE_USER,
       // The attachment adds host and port to the secret, which the rotation function needs.
@@ -99,6 +108,7 @@ export class PrimaryDatabase extends Construct {
       target: new ec2.Connections({ securityGroups: [this.securityGroup], defaultPort: ec2.Port.tcp(POSTGRES_PORT) }),
       vpc: props.vpc,
       vpcSubnets: props.rotationSubnets,
+      securityGroup: rotationSecurityGroup,
       automaticallyAfter: Duration.days(settings.rotationDays),
     });
 

@@ -6,6 +6,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
 import type { EnvironmentConfig } from '../config';
+import type { ServiceNaming } from '../naming';
 import { EncryptionKey } from './encryption-key';
 import { acknowledgeDisposableDatabase, acknowledgeStandardPort, PostgresSupport } from './postgres';
 
@@ -26,6 +27,8 @@ export interface ReadReplicaProps {
   readonly backupVaultName: string;
   /** How long the exported PostgreSQL logs are kept. */
   readonly logRetention: logs.RetentionDays;
+  /** Names for Name tags. */
+  readonly naming: ServiceNaming;
   /** Retain the key, vault, logs and the replica itself when they leave the stack (prod). */
   readonly retainState: boolean;
 }
@@ -59,6 +62,7 @@ export class ReadReplica extends Construct {
       key: this.key,
       logRetention: props.logRetention,
       removalPolicy: stateRemoval,
+      naming: props.naming,
     });
     this.securityGroup = support.securityGroup;
 

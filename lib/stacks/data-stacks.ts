@@ -58,6 +58,7 @@ export class PrimaryDataStack extends ServiceStack {
       replicaRegion: props.standbyRegion,
       logRetention: config.logRetentionDays,
       retainState: config.protectStatefulResources,
+      naming: this.names,
     });
 
     new CrossRegionBackup(this, 'Backup', {
@@ -113,6 +114,7 @@ export class SecondaryDataStack extends ServiceStack {
       backupVaultName: this.names.name('backupVault', 'vault'),
       logRetention: config.logRetentionDays,
       retainState: config.protectStatefulResources,
+      naming: this.names,
     });
 
     this.runbook = new PromotionRunbook(this, 'PromotionRunbook', {
