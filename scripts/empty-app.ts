@@ -1,0 +1,10 @@
+/**
+ * An app with one empty stack: the floor of `cdk synth` (the CLI, Node, tsx,
+ * aws-cdk-lib and its built-in validation) that scripts/measure-synth.sh compares
+ * this app's synth with. Run through the same CLI: `npx cdk synth --app "npx tsx scripts/empty-app.ts"`.
+ */
+import { App, Stack } from 'aws-cdk-lib';
+
+const app = new App();
+new Stack(app, 'Empty');
+app.synth();
