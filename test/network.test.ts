@@ -67,6 +67,10 @@ describe.each(ENVIRONMENT_NAMES)('%s network', (envName) => {
       template.hasResource('AWS::KMS::Key', { DeletionPolicy: policy, UpdateReplacePolicy: policy });
     });
 
+    it(`${config.protectStatefulResources ? 'has' : 'has no'} termination protection, since every stack of the region sits in its VPC`, () => {
+      expect(synthesized(envName).terminationProtection(`${envName}-network-${region}`)).toBe(config.protectStatefulResources);
+    });
+
     it('strips every rule from the default security group', () => {
       template.hasResourceProperties('Custom::VpcRestrictDefaultSG', {
         DefaultSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('Vpc'), 'DefaultSecurityGroup'] },

@@ -3,7 +3,7 @@ import type { Construct } from 'constructs';
 import { Network } from '../constructs/network';
 import { ServiceStack, type ServiceStackProps } from './service-stack';
 
-export type NetworkStackProps = Omit<ServiceStackProps, 'service'>;
+export type NetworkStackProps = Omit<ServiceStackProps, 'service' | 'stateful'>;
 
 /** `<env>-network-<region>`: the region's VPC, which every other regional stack builds on. */
 export class NetworkStack extends ServiceStack {
@@ -17,7 +17,8 @@ export class NetworkStack extends ServiceStack {
   public readonly dataSubnets: ec2.SubnetSelection;
 
   constructor(scope: Construct, props: NetworkStackProps) {
-    super(scope, { ...props, service: 'network' });
+    // Every other stack of the region sits in this VPC: protect it like the stateful stacks.
+    super(scope, { ...props, service: 'network', stateful: true });
     const region = this.config.regions[props.region];
     const network = new Network(this, 'Network', {
       cidr: region.vpcCidr,
