@@ -10,6 +10,13 @@ export default tseslint.config(
     languageOptions: { sourceType: 'commonjs', globals: { module: 'writable' } },
   },
   {
+    // The worker thread of lib/compliance/background-cloudformation-validation.ts is
+    // plain CommonJS so that tsx, jest and node all load it unchanged.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', Atomics: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // Tests walk raw CloudFormation JSON, whose shape differs per resource type.
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

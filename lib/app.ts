@@ -1,5 +1,5 @@
 import type { App } from 'aws-cdk-lib';
-import { addCompliancePlugins } from './compliance';
+import { addCompliancePlugins, type CompliancePluginOptions } from './compliance';
 import { REGIONS, type EnvironmentConfig, type RegionName } from './config';
 import { AppStack } from './stacks/app-stack';
 import { PrimaryDataStack, SecondaryDataStack, type DatabaseEndpoint } from './stacks/data-stacks';
@@ -22,7 +22,7 @@ export interface EnvironmentStacks {
 }
 
 /** What to build besides the environment's application stacks. */
-export interface BuildAppOptions {
+export interface BuildAppOptions extends CompliancePluginOptions {
   /** Whether to build the pipeline stack; the pipeline's own deploy leaves it out so a run never updates itself. @default true */
   readonly includePipeline?: boolean;
 }
@@ -38,7 +38,7 @@ function perRegion<T>(build: (region: RegionName) => T): Record<RegionName, T> {
  */
 export function buildApp(app: App, config: EnvironmentConfig, options: BuildAppOptions = {}): EnvironmentStacks {
   applyMandatoryTags(app, config);
-  addCompliancePlugins(app);
+  addCompliancePlugins(app, options);
 
   const [primaryRegion, standbyRegion] = REGIONS;
   const network = perRegion((region) => new NetworkStack(app, { config, region }));

@@ -1,4 +1,4 @@
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, CfnResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { acknowledge, addCompliancePlugins, MIN_REASON_LENGTH } from '../lib/compliance';
 import { ENVIRONMENT_NAMES } from '../lib/config';
 import { synthesized } from './support/assembly';
-import { testApp } from './support/synth';
+import { cdkJsonContext, testApp } from './support/synth';
 
 describe.each(ENVIRONMENT_NAMES)('%s compliance', (envName) => {
   const { open, acknowledged } = synthesized(envName).findings();
@@ -50,11 +50,13 @@ describe.each(ENVIRONMENT_NAMES)('%s compliance', (envName) => {
 });
 
 describe('the compliance harness', () => {
-  const app = testApp();
-  addCompliancePlugins(app);
+  // The built-in validation stays on here, as in the CLI's synth, to prove it runs once.
+  const app = new App({ context: { ...cdkJsonContext(), '@aws-cdk/core:failSynthOnValidationErrors': false } });
+  addCompliancePlugins(app, { cloudFormationValidation: true });
   const stack = new Stack(app, 'NonCompliant', { env: { account: '111111111111', region: 'us-east-1' } });
   new s3.Bucket(stack, 'OpenBucket', { removalPolicy: RemovalPolicy.DESTROY });
   new logs.LogGroup(stack, 'ShortLogs', { retention: logs.RetentionDays.ONE_WEEK, removalPolicy: RemovalPolicy.DESTROY });
+  new CfnResource(stack, 'Misspelt', { type: 'AWS::SNS::Topic', properties: { TopicNmae: 'typo' } });
   const assembly = app.synth();
   const report = JSON.parse(readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8'));
   const rulesBy = (plugin: string): string[] =>
@@ -74,6 +76,18 @@ describe('the compliance harness', () => {
 
   it('runs the AWS Control Tower proactive controls through cfn-guard', () => {
     expect(rulesBy('cdk-validator-cfnguard')).toEqual(expect.arrayContaining(['cloudwatch_log_group_retention_period_check']));
+  });
+
+  it("runs CloudFormation's built-in validation once, on its worker thread, in place of the App's default", () => {
+    const reports = report.pluginReports.filter((r: any) => r.pluginName === 'CloudFormation Validate');
+    expect(reports).toHaveLength(1);
+    expect(reports[0].violations).toEqual([
+      expect.objectContaining({
+        ruleName: 'F3002',
+        severity: 'error',
+        violatingConstructs: [expect.objectContaining({ constructPath: 'NonCompliant/Misspelt' })],
+      }),
+    ]);
   });
 });
 

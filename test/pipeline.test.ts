@@ -214,7 +214,7 @@ describe.each(ENVIRONMENT_NAMES)('%s pipeline', (envName) => {
 describe("the app as the pipeline's deploy step builds it (-c pipeline=false)", () => {
   const stackNames = (includePipeline: boolean): string[] => {
     const app = testApp();
-    buildApp(app, offlineConfig('prod'), { includePipeline });
+    buildApp(app, offlineConfig('prod'), { includePipeline, cloudFormationValidation: false });
     return app.node.children.map((c) => c.node.id);
   };
 

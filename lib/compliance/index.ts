@@ -1,22 +1,42 @@
 import { Validations, type App } from 'aws-cdk-lib';
-import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 
+import { BackgroundCloudFormationValidation } from './background-cloudformation-validation';
 import { OrganisationRules } from './org-rules';
+import { ScopedCfnGuardValidator } from './scoped-cfn-guard';
 
 export * from './acknowledge';
+export * from './background-cloudformation-validation';
 export * from './org-rules';
+export * from './scoped-cfn-guard';
+
+/** Which checks {@link addCompliancePlugins} adds besides the rule packs, which are always on. */
+export interface CompliancePluginOptions {
+  /**
+   * Whether to run aws-cdk-lib's built-in CloudFormation template validation. Turn it
+   * off only where another synth keeps it on: unit tests do, because CI synthesizes
+   * every environment with it.
+   * @default true, unless the environment sets CDK_VALIDATION=false (the CLI's own switch)
+   */
+  readonly cloudFormationValidation?: boolean;
+}
 
 /**
  * Runs the AWS Solutions and NIST 800-53 R5 cdk-nag packs, the AWS Control Tower
- * proactive controls (cfn-guard) and the organisation's own rules on every stack
- * when the app synthesizes. Any finding not acknowledged on its resource fails synth.
+ * proactive controls (cfn-guard), the organisation's own rules and CloudFormation's
+ * built-in validation on every stack when the app synthesizes. Any finding not
+ * acknowledged on its resource fails synth.
+ *
+ * The built-in validation runs on a worker thread that cfn-guard's turn starts, so
+ * the two overlap on the machine's two cores; see the README's Speed section.
  */
-export function addCompliancePlugins(app: App): void {
-  Validations.of(app).addPlugins(
-    new AwsSolutionsChecks(app, { verbose: true }),
-    new NIST80053R5Checks(app, { verbose: true }),
-    new CfnGuardValidator(),
-    new OrganisationRules(),
-  );
+export function addCompliancePlugins(app: App, options: CompliancePluginOptions = {}): void {
+  const guard = new ScopedCfnGuardValidator();
+  const packs = [new AwsSolutionsChecks(app, { verbose: true }), new NIST80053R5Checks(app, { verbose: true }), new OrganisationRules()];
+  if (!(options.cloudFormationValidation ?? process.env.CDK_VALIDATION !== 'false')) {
+    Validations.of(app).addPlugins(guard, ...packs);
+    return;
+  }
+  const cloudFormation = new BackgroundCloudFormationValidation();
+  Validations.of(app).addPlugins(cloudFormation.startedBy(guard), ...packs, cloudFormation);
 }

@@ -74,6 +74,11 @@ export class SynthesizedEnvironment {
     return [...new Set(types)].sort();
   }
 
+  /** Where the stack's template file is, for plugins that read templates from disk. */
+  public templatePath(stackName: string): string {
+    return path.join(this.dir, `${stackName}.template.json`);
+  }
+
   /** The stack's template, for `Template` assertions. */
   public template(stackName: string): Template {
     if (!this.templates.has(stackName)) {

@@ -32,7 +32,7 @@ export function testApp(outdir?: string): App {
 /** Builds and synthesizes one environment as `bin/app.ts` does. */
 export function synthEnvironment(config: EnvironmentConfig, outdir?: string): CloudAssembly {
   const app = testApp(outdir);
-  buildApp(app, config);
+  buildApp(app, config, { cloudFormationValidation: false });
   return app.synth();
 }
 

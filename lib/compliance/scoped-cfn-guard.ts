@@ -1,0 +1,104 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type {
+  IPolicyValidationContext,
+  IPolicyValidationPlugin,
+  PolicyValidationPluginReport,
+  PolicyViolation,
+} from 'aws-cdk-lib';
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
+
+/** Where the package keeps the AWS Control Tower proactive controls, as its own plugin finds them. */
+export const CONTROL_TOWER_RULES_DIR = path.join(
+  path.dirname(require.resolve('@cdklabs/cdk-validator-cfnguard')),
+  '..',
+  'rules',
+  'control-tower',
+  'cfn-guard',
+);
+
+const RESOURCE_TYPE = /AWS::[A-Za-z0-9]+::[A-Za-z0-9]+/g;
+
+/** One rule file and every resource type it names, anywhere in the file. */
+export interface GuardRuleFile {
+  readonly file: string;
+  readonly resourceTypes: ReadonlySet<string>;
+}
+
+function ruleFilesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .flatMap((entry) => (entry.isDirectory() ? ruleFilesUnder(path.join(dir, entry.name)) : [path.join(dir, entry.name)]))
+    .sort();
+}
+
+let controlTowerRules: readonly GuardRuleFile[] | undefined;
+
+/** The Control Tower rule files, each with the resource types it names; read once per process. */
+export function controlTowerRuleFiles(): readonly GuardRuleFile[] {
+  controlTowerRules ??= ruleFilesUnder(CONTROL_TOWER_RULES_DIR).map((file) => ({
+    file,
+    resourceTypes: new Set(readFileSync(file, 'utf8').match(RESOURCE_TYPE)),
+  }));
+  return controlTowerRules;
+}
+
+/** The resource types a synthesized template declares. */
+export function resourceTypesIn(templatePath: string): Set<string> {
+  const template = JSON.parse(readFileSync(templatePath, 'utf8')) as { Resources?: Record<string, { Type?: unknown }> };
+  return new Set(
+    Object.values(template.Resources ?? {})
+      .map((resource) => resource.Type)
+      .filter((type): type is string => typeof type === 'string'),
+  );
+}
+
+/** The rule files that can apply to a template declaring `resourceTypes`. */
+export function rulesFor(rules: readonly GuardRuleFile[], resourceTypes: ReadonlySet<string>): string[] {
+  return rules.filter((rule) => [...rule.resourceTypes].some((type) => resourceTypes.has(type))).map((rule) => rule.file);
+}
+
+/** Properties of {@link ScopedCfnGuardValidator}. */
+export interface ScopedCfnGuardValidatorProps {
+  /** Control Tower rules to leave out, by file name without extension (`ct-s3-pr-1`). @default none */
+  readonly disabledRules?: string[];
+}
+
+/**
+ * The Control Tower proactive controls of `@cdklabs/cdk-validator-cfnguard`, run
+ * template by template with only the rules that can apply to it.
+ *
+ * Every Control Tower rule selects resources by a literal `AWS::…` type it names
+ * (a test checks this for every rule file), so a rule whose types are absent from a
+ * template can only answer SKIP there. Leaving it out gives the same findings and
+ * cuts the guard run to well under half of the full 237-rules-by-every-template run.
+ * Each run is the package's own validator, so findings read and are acknowledged
+ * exactly as the stock plugin's: `cdk-validator-cfnguard::<rule>`.
+ */
+export class ScopedCfnGuardValidator implements IPolicyValidationPlugin {
+  public readonly name: string;
+  public readonly version?: string;
+  public readonly ruleIds?: string[];
+  private readonly disabledRules: ReadonlySet<string>;
+
+  constructor(props: ScopedCfnGuardValidatorProps = {}) {
+    const stock = new CfnGuardValidator({ disabledRules: props.disabledRules });
+    this.name = stock.name;
+    this.version = stock.version;
+    this.ruleIds = stock.ruleIds;
+    this.disabledRules = new Set(props.disabledRules);
+  }
+
+  public validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
+    const enabled = controlTowerRuleFiles().filter((rule) => !this.disabledRules.has(path.parse(rule.file).name));
+    const violations: PolicyViolation[] = [];
+    let success = true;
+    for (const templatePath of context.templatePaths) {
+      const rules = rulesFor(enabled, resourceTypesIn(templatePath));
+      if (rules.length === 0) continue;
+      const report = new CfnGuardValidator({ controlTowerRulesEnabled: false, rules }).validate({ ...context, templatePaths: [templatePath] });
+      violations.push(...report.violations);
+      success &&= report.success;
+    }
+    return { success, violations };
+  }
+}
