@@ -1,4 +1,5 @@
-import { isTaggableType, tagInformationOf } from '../lib/compliance/taggability';
+import { readFileSync } from 'node:fs';
+import { isTaggableType, TAG_INFORMATION_FILE, tagInformationFromSpec, tagInformationOf } from '../lib/compliance/taggability';
 import { ENVIRONMENT_NAMES } from '../lib/config';
 import { mandatoryTags } from '../lib/tagging';
 import { synthesized } from './support/assembly';
@@ -20,6 +21,12 @@ describe('taggability', () => {
     expect(isTaggableType('AWS::EC2::SubnetRouteTableAssociation')).toBe(false);
     expect(isTaggableType('AWS::IAM::ManagedPolicy')).toBe(false);
     expect(isTaggableType('Custom::VpcRestrictDefaultSG')).toBe(false);
+    expect(tagInformationOf('AWS::AutoScaling::AutoScalingGroup')).toEqual({ tagPropertyName: 'Tags', variant: 'asg' });
+    expect(tagInformationOf('AWS::SSM::Parameter')).toEqual({ tagPropertyName: 'Tags', variant: 'map' });
+  });
+
+  it('reads a table equal to the installed spec (else run npm run generate:tag-information)', () => {
+    expect(JSON.parse(readFileSync(TAG_INFORMATION_FILE, 'utf8'))).toEqual(tagInformationFromSpec());
   });
 });
 
