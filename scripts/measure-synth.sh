@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
+# The empty app runs with the same runner and flags as ours: cdk.json's app command.
+app_command=$(node -p 'require("./cdk.json").app')
+empty_command=${app_command/bin\/app.ts/scripts\/empty-app.ts}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -14,7 +17,7 @@ median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] 
 : >"$tmp/app"; : >"$tmp/empty"; : >"$tmp/ratio"
 for i in $(seq "$runs"); do
   app=$(seconds npx cdk synth -q -c env=prod --output "$tmp/out-app")
-  empty=$(seconds npx cdk synth -q --app "npx tsx scripts/empty-app.ts" --output "$tmp/out-empty")
+  empty=$(seconds npx cdk synth -q --app "$empty_command" --output "$tmp/out-empty")
   ratio=$(echo "scale=2; $app / $empty" | bc)
   printf 'run %d: app %.1f s, empty %.1f s, ratio %.2f\n' "$i" "$app" "$empty" "$ratio"
   echo "$app" >>"$tmp/app"; echo "$empty" >>"$tmp/empty"; echo "$ratio" >>"$tmp/ratio"

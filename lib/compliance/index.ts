@@ -1,12 +1,12 @@
 import { Validations, type App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 
-import { BackgroundCloudFormationValidation } from './background-cloudformation-validation';
+import { BackgroundCloudFormationValidation, startingInBackground, type IBackgroundValidationPlugin } from './background-validation';
 import { OrganisationRules } from './org-rules';
 import { ScopedCfnGuardValidator } from './scoped-cfn-guard';
 
 export * from './acknowledge';
-export * from './background-cloudformation-validation';
+export * from './background-validation';
 export * from './org-rules';
 export * from './scoped-cfn-guard';
 
@@ -27,16 +27,17 @@ export interface CompliancePluginOptions {
  * built-in validation on every stack when the app synthesizes. Any finding not
  * acknowledged on its resource fails synth.
  *
- * The built-in validation runs on a worker thread that cfn-guard's turn starts, so
- * the two overlap on the machine's two cores; see the README's Speed section.
+ * cfn-guard and the built-in validation run on worker threads, started when the
+ * first pack's turn comes and collected at their own turn, so they overlap the packs
+ * and each other on the machine's cores; see the README's Speed section.
  */
 export function addCompliancePlugins(app: App, options: CompliancePluginOptions = {}): void {
-  const guard = new ScopedCfnGuardValidator();
-  const packs = [new AwsSolutionsChecks(app, { verbose: true }), new NIST80053R5Checks(app, { verbose: true }), new OrganisationRules()];
-  if (!(options.cloudFormationValidation ?? process.env.CDK_VALIDATION !== 'false')) {
-    Validations.of(app).addPlugins(guard, ...packs);
-    return;
-  }
-  const cloudFormation = new BackgroundCloudFormationValidation();
-  Validations.of(app).addPlugins(cloudFormation.startedBy(guard), ...packs, cloudFormation);
+  const background: IBackgroundValidationPlugin[] = [new ScopedCfnGuardValidator()];
+  if (options.cloudFormationValidation ?? process.env.CDK_VALIDATION !== 'false') background.push(new BackgroundCloudFormationValidation());
+  Validations.of(app).addPlugins(
+    startingInBackground(new AwsSolutionsChecks(app, { verbose: true }), background),
+    new NIST80053R5Checks(app, { verbose: true }),
+    new OrganisationRules(),
+    ...background,
+  );
 }

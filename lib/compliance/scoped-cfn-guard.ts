@@ -1,12 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type {
-  IPolicyValidationContext,
-  IPolicyValidationPlugin,
-  PolicyValidationPluginReport,
-  PolicyViolation,
-} from 'aws-cdk-lib';
+import type { IPolicyValidationContext, PolicyValidationPluginReport } from 'aws-cdk-lib';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
+import { BackgroundJob, transferable, ValidationWorker, type IBackgroundValidationPlugin } from './background-validation';
 
 /** Where the package keeps the AWS Control Tower proactive controls, as its own plugin finds them. */
 export const CONTROL_TOWER_RULES_DIR = path.join(
@@ -86,42 +82,44 @@ export interface ScopedCfnGuardValidatorProps {
 }
 
 /**
- * The Control Tower proactive controls of `@cdklabs/cdk-validator-cfnguard`, run
- * template by template with only the rules that can apply to it.
+ * The AWS Control Tower proactive controls of `@cdklabs/cdk-validator-cfnguard`, run
+ * template by template with only the rules that can apply to it, on a worker thread.
  *
  * A Control Tower rule selects the resources it checks by literal `AWS::…` types
  * ({@link selectedResourceTypes}; a test checks that every rule file does), so a rule
  * whose types are absent from a template can only answer SKIP there. Leaving it out
  * gives the same findings (a test compares them with the stock plugin's) and cuts
- * the guard run to about a third of the full 237-rules-by-every-template run.
- * Each run is the package's own validator, so findings read and are acknowledged
- * exactly as the stock plugin's: `cdk-validator-cfnguard::<rule>`.
+ * the guard run to about a third of the full 237-rules-by-every-template run. Each
+ * run is the package's own validator, so findings read and are acknowledged exactly
+ * as the stock plugin's: `cdk-validator-cfnguard::<rule>`.
  */
-export class ScopedCfnGuardValidator implements IPolicyValidationPlugin {
+export class ScopedCfnGuardValidator implements IBackgroundValidationPlugin {
   public readonly name: string;
   public readonly version?: string;
   public readonly ruleIds?: string[];
-  private readonly disabledRules: ReadonlySet<string>;
+  private readonly rules: readonly GuardRuleFile[];
+  private readonly job = new BackgroundJob(ValidationWorker.for('cfn-guard'), (context) => ({
+    kind: 'cfn-guard',
+    context: transferable(context),
+    runs: context.templatePaths
+      .map((templatePath) => ({ templatePath, rules: rulesFor(this.rules, resourceTypesIn(templatePath)) }))
+      .filter((run) => run.rules.length > 0),
+  }));
 
   constructor(props: ScopedCfnGuardValidatorProps = {}) {
     const stock = new CfnGuardValidator({ disabledRules: props.disabledRules });
     this.name = stock.name;
     this.version = stock.version;
     this.ruleIds = stock.ruleIds;
-    this.disabledRules = new Set(props.disabledRules);
+    const disabled = new Set(props.disabledRules);
+    this.rules = controlTowerRuleFiles().filter((rule) => !disabled.has(path.parse(rule.file).name));
+  }
+
+  public begin(context: IPolicyValidationContext): void {
+    this.job.begin(context);
   }
 
   public validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
-    const enabled = controlTowerRuleFiles().filter((rule) => !this.disabledRules.has(path.parse(rule.file).name));
-    const violations: PolicyViolation[] = [];
-    let success = true;
-    for (const templatePath of context.templatePaths) {
-      const rules = rulesFor(enabled, resourceTypesIn(templatePath));
-      if (rules.length === 0) continue;
-      const report = new CfnGuardValidator({ controlTowerRulesEnabled: false, rules }).validate({ ...context, templatePaths: [templatePath] });
-      violations.push(...report.violations);
-      success &&= report.success;
-    }
-    return { success, violations };
+    return this.job.collect(context);
   }
 }
