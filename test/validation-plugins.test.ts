@@ -64,6 +64,12 @@ describe('CloudFormation validation on a worker thread', () => {
     expect(sorted(background.validate(context))).toEqual(sorted(stock));
   });
 
+  it("fails with the worker's error instead of waiting for a report that will not come", () => {
+    const context = contextFor(['prod-dns-global']);
+    const missing = { ...context, stackTemplates: [{ ...context.stackTemplates[0], templatePath: '/nonexistent/template.json' }] };
+    expect(() => new BackgroundCloudFormationValidation().validate(missing)).toThrow(/Validation failed on the worker thread: .*ENOENT/s);
+  });
+
   it('is a CloudFormationValidatePlugin, so aws-cdk-lib runs it in place of its default and never both', () => {
     expect(new BackgroundCloudFormationValidation()).toBeInstanceOf(CloudFormationValidatePlugin);
     expect(new BackgroundCloudFormationValidation().name).toBe(CloudFormationValidatePlugin.PLUGIN_NAME);

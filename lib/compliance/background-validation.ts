@@ -14,7 +14,7 @@ import {
 const WORKER_FILE = path.join(__dirname, 'validation-worker.cjs');
 
 /** How long synth waits for a worker's report before it gives up with an error. */
-const WORKER_TIMEOUT_MS = 10 * 60 * 1000;
+const WORKER_TIMEOUT_MS = 5 * 60 * 1000;
 
 /** A job for validation-worker.cjs; see the protocol there. */
 export type ValidationJob =
