@@ -49,6 +49,13 @@ describe('cfn-guard scoped to the rules that can apply to each template', () => 
     expect(sorted(scoped)).toEqual(sorted(stock));
   });
 
+  it('leaves out disabled rules, as the stock plugin does', () => {
+    const context = contextFor(['prod-network-us-east-1']);
+    const rulesOf = (report: PolicyValidationPluginReport): string[] => report.violations.map((v) => v.ruleName);
+    expect(rulesOf(new ScopedCfnGuardValidator().validate(context))).toContain('lambda_inside_vpc_check');
+    expect(rulesOf(new ScopedCfnGuardValidator({ disabledRules: ['ct-lambda-pr-3'] }).validate(context))).not.toContain('lambda_inside_vpc_check');
+  });
+
   it('reports under the stock plugin name, so acknowledgements read cdk-validator-cfnguard::<rule>', () => {
     expect(new ScopedCfnGuardValidator()).toMatchObject({ name: 'cdk-validator-cfnguard', ruleIds: new CfnGuardValidator().ruleIds });
   });

@@ -25,7 +25,8 @@ export interface GuardRuleFile {
  * over variables bound to literal `AWS::…` types in the same file. Two filters select
  * nothing and are passed over: `keys == %var` looks up a resource that a selected one
  * references, and `[*]` reads a property that happens to be called Resources (an EKS
- * cluster's EncryptionConfig).
+ * cluster's EncryptionConfig). A rule that selected every resource with `[*]` and
+ * no type filter would get undefined, and so run on every template.
  */
 export function selectedResourceTypes(source: string): Set<string> | undefined {
   const filters = [...source.matchAll(/Resources(?:\.\*)?\[([^\]]*)\]/g)]
