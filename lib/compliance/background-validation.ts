@@ -24,6 +24,7 @@ export type ValidationJob =
 /** The validation context without the construct tree, which cannot cross threads and which these plugins do not read. */
 export type TransferableContext = Omit<IPolicyValidationContext, 'appConstruct'>;
 
+/** `context` without its construct tree, to post to a worker. */
 export function transferable(context: IPolicyValidationContext): TransferableContext {
   const { templatePaths, stackTemplates, accountId, region } = context;
   return { templatePaths, stackTemplates, accountId, region };

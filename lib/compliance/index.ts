@@ -15,8 +15,9 @@ export interface CompliancePluginOptions {
   /**
    * Whether to run aws-cdk-lib's built-in CloudFormation template validation. Turn it
    * off only where another synth keeps it on: unit tests do, because CI synthesizes
-   * every environment with it.
-   * @default true, unless the environment sets CDK_VALIDATION=false (the CLI's own switch)
+   * every environment with it. The App's `builtinCloudFormationValidation` prop does
+   * not reach this plugin (it only drops aws-cdk-lib's default one): say it here too.
+   * @default true, unless the environment sets CDK_VALIDATION=false (aws-cdk-lib's own switch)
    */
   readonly cloudFormationValidation?: boolean;
 }
