@@ -10,10 +10,10 @@ export default tseslint.config(
     languageOptions: { sourceType: 'commonjs', globals: { module: 'writable' } },
   },
   {
-    // The worker thread of lib/compliance/background-cloudformation-validation.ts is
-    // plain CommonJS so that tsx, jest and node all load it unchanged.
+    // The worker thread of lib/compliance/background-validation.ts is plain CommonJS
+    // so that tsx, jest and node all load it unchanged.
     files: ['**/*.cjs'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', Atomics: 'readonly' } },
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {

@@ -1,7 +1,15 @@
 import * as path from 'node:path';
 import { App, CloudFormationValidatePlugin, type IPolicyValidationContext, type PolicyValidationPluginReport } from 'aws-cdk-lib';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
-import { BackgroundCloudFormationValidation, controlTowerRuleFiles, ScopedCfnGuardValidator, selectedResourceTypes } from '../lib/compliance';
+import {
+  BackgroundCloudFormationValidation,
+  controlTowerRuleFiles,
+  resourceTypesIn,
+  rulesFor,
+  ScopedCfnGuardValidator,
+  selectedResourceTypes,
+  startingInBackground,
+} from '../lib/compliance';
 import { synthesized } from './support/assembly';
 
 // The two speed-ups of the synth's checks must not change a single finding. Each is
@@ -41,6 +49,16 @@ describe('cfn-guard scoped to the rules that can apply to each template', () => 
     expect(selectedResourceTypes('rule r { Resources exists }')).toBeUndefined();
   });
 
+  it('runs on each template only the rules that select one of its types', () => {
+    const rulesFor_ = (stack: string): string[] => rulesFor(ruleFiles, resourceTypesIn(prod.templatePath(stack))).map((file) => path.basename(file));
+    // The DNS stack holds health checks, records, alarms and no bucket or database.
+    expect(rulesFor_('prod-dns-global').length).toBeLessThan(10);
+    expect(rulesFor_('prod-dns-global')).not.toContain('ct-s3-pr-1.guard');
+    expect(rulesFor_('prod-data-us-east-1')).toEqual(expect.arrayContaining(['ct-rds-pr-1.guard']));
+    const runs = prod.stackNames.reduce((sum, stack) => sum + rulesFor_(stack).length, 0);
+    expect(runs).toBeLessThan((ruleFiles.length * prod.stackNames.length) / 5);
+  });
+
   it('finds in every prod template exactly what the stock plugin finds with all 237 rules', () => {
     const context = contextFor(prod.stackNames);
     const stock = new CfnGuardValidator().validate(context);
@@ -58,6 +76,17 @@ describe('cfn-guard scoped to the rules that can apply to each template', () => 
 
   it('reports under the stock plugin name, so acknowledgements read cdk-validator-cfnguard::<rule>', () => {
     expect(new ScopedCfnGuardValidator()).toMatchObject({ name: 'cdk-validator-cfnguard', ruleIds: new CfnGuardValidator().ruleIds });
+  });
+});
+
+describe('starting the background checks', () => {
+  it('starts every background plugin before the wrapped plugin runs, under its name', () => {
+    const calls: string[] = [];
+    const background = ['guard', 'cloudformation'].map((name) => ({ name, begin: () => calls.push(`begin ${name}`), validate: () => ({ success: true, violations: [] }) }));
+    const first = startingInBackground({ name: 'AwsSolutions', validate: () => (calls.push('validate AwsSolutions'), { success: true, violations: [] }) }, background);
+    first.validate(contextFor(['prod-dns-global']));
+    expect(first.name).toBe('AwsSolutions');
+    expect(calls).toEqual(['begin guard', 'begin cloudformation', 'validate AwsSolutions']);
   });
 });
 
