@@ -1,127 +1,269 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import * as path from 'node:path';
-import { ENVIRONMENT_NAMES } from '../lib/config';
+import {
+  ASSUMABLE_ROLES,
+  ATTACHABLE_AWS_POLICIES,
+  BOUNDED_KMS_ACTIONS,
+  MANAGED_POLICIES_PER_ROLE,
+  MANAGED_POLICY_MAX_CHARS,
+  PASS_ROLE_SERVICES,
+  UNREGISTERED_TYPES,
+  WITHHELD_ACTIONS,
+  executionPolicies,
+  handledTypes,
+  handlerPermissionTable,
+  isIamAction,
+  permissionsBoundaryArn,
+  permissionsBoundaryDocument,
+  policySize,
+  requiredActions,
+  type PolicyDocument,
+} from '../lib/bootstrap';
+import { ENVIRONMENT_NAMES, type EnvironmentName } from '../lib/config';
 import { synthesized } from './support/assembly';
 import { actionMatches, asList, isServiceWildcard, type Statement } from './support/iam';
+import { offlineConfig } from './support/synth';
 
-const BOOTSTRAP_DIR = path.resolve(__dirname, '..', 'bootstrap');
+type Resource = { Type: string; Properties?: Record<string, any> };
 
-/** AWS's limit on a customer-managed policy, counted without whitespace. */
-const MANAGED_POLICY_MAX_CHARS = 6144;
+const BOUNDARY_PATTERN = permissionsBoundaryArn('webtier', '*');
 
-/** The execution policies that `cdk bootstrap` attaches to CloudFormation's execution role. */
-const policies = readdirSync(BOOTSTRAP_DIR)
-  .filter((file) => /^cfn-execution-policy.*\.json$/.test(file))
-  .map((file) => {
-    const text = readFileSync(path.join(BOOTSTRAP_DIR, file), 'utf8');
-    return { file, text, statements: asList<Statement>(JSON.parse(text).Statement) };
-  });
-const statements = policies.flatMap((p) => p.statements);
-const allowedActions = statements.filter((s) => s.Effect === 'Allow').flatMap((s) => asList(s.Action));
+/** The execution policies of an account that hosts `environments`. */
+const policiesFor = (environments: readonly string[], resourceTypes?: string[]): PolicyDocument[] =>
+  executionPolicies({ environments, permissionsBoundaryArn: BOUNDARY_PATTERN, resourceTypes });
 
-/** CloudFormation service names whose IAM prefix is not simply the name in lower case. */
-const IAM_PREFIXES: Record<string, string[]> = {
-  ElasticLoadBalancingV2: ['elasticloadbalancing'],
-  CertificateManager: ['acm'],
-  CodeStarConnections: ['codeconnections', 'codestar-connections'],
-  Serverless: ['serverlessrepo'],
+const statementsOf = (documents: PolicyDocument[]): Statement[] => documents.flatMap((d) => d.Statement as Statement[]);
+
+/** A compiled IAM action pattern. */
+const matcher = (pattern: string) => {
+  const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i');
+  return (action: string) => regex.test(action);
 };
 
-/**
- * What the execution role must be allowed for a resource type: some action of its
- * service; for custom resources, invoking their Lambda. `AWS::CDK::Metadata` needs nothing.
- */
-function requiredFor(type: string): { description: string; allowed: (action: string) => boolean } | undefined {
-  if (type === 'AWS::CDK::Metadata') return undefined;
-  if (type.startsWith('Custom::') || type === 'AWS::CloudFormation::CustomResource') {
-    return { description: 'lambda:InvokeFunction', allowed: (pattern) => actionMatches(pattern, 'lambda:InvokeFunction') };
-  }
-  const service = type.split('::')[1];
-  const prefixes = IAM_PREFIXES[service] ?? [service.toLowerCase()];
-  return { description: `${prefixes.join(' or ')} actions`, allowed: (pattern) => prefixes.some((p) => pattern.toLowerCase().startsWith(`${p}:`)) };
+/** For each required action, the patterns of `documents` that grant it. */
+function grantsOf(required: string[], documents: PolicyDocument[]): Map<string, string[]> {
+  const patterns = [...new Set(statementsOf(documents).flatMap((s) => asList(s.Action)))].map((p) => ({ p, matches: matcher(p) }));
+  return new Map(required.map((action) => [action, patterns.filter(({ matches }) => matches(action)).map(({ p }) => p)]));
 }
 
-/** The resource types the policies do not cover, each with what it needs. */
-function uncovered(types: string[]): string[] {
-  return types.flatMap((type) => {
-    const required = requiredFor(type);
-    return required && !allowedActions.some(required.allowed) ? [`${type} (needs ${required.description})`] : [];
-  });
+/** The required actions no Allow statement of `documents` grants. */
+function ungranted(required: string[], documents: PolicyDocument[]): string[] {
+  return [...grantsOf(required, documents)].filter(([, patterns]) => patterns.length === 0).map(([action]) => action);
 }
 
-describe('the CloudFormation execution policies in bootstrap/', () => {
-  it('are the main policy and the operations policy', () => {
-    expect(policies.map((p) => p.file).sort()).toEqual(['cfn-execution-policy-ops.json', 'cfn-execution-policy.json']);
+/** Every resource of every stack of an environment. */
+function resourcesOf(envName: EnvironmentName): Array<{ stack: string; id: string; resource: Resource }> {
+  const assembly = synthesized(envName);
+  return assembly.stackNames.flatMap((stack) =>
+    Object.entries(assembly.template(stack).toJSON().Resources as Record<string, Resource>).map(([id, resource]) => ({ stack, id, resource })),
+  );
+}
+
+/** What an environment's handlers need and the execution role is meant to get. */
+const requiredFor = (envName: EnvironmentName): string[] =>
+  requiredActions(synthesized(envName).resourceTypes).filter((a) => isIamAction(a) && !(a in WITHHELD_ACTIONS));
+
+describe('the handler-permission table', () => {
+  it('comes from the CloudFormation registry schemas and says how to regenerate it', () => {
+    expect(handlerPermissionTable().source).toMatch(/registry resource schemas.*npm run generate:handler-permissions/);
   });
 
-  it.each(policies.map((p) => [p.file, p.text] as const))('fits %s in one customer-managed policy', (_file, text) => {
-    expect(text.replace(/\s/g, '').length).toBeLessThanOrEqual(MANAGED_POLICY_MAX_CHARS);
+  it.each(ENVIRONMENT_NAMES)('knows the handler permissions of every resource type %s deploys', (envName) => {
+    const types = handledTypes(synthesized(envName).resourceTypes);
+    expect(types).toEqual(expect.arrayContaining(['AWS::RDS::DBInstance', 'AWS::Lambda::Function', 'Custom::VpcRestrictDefaultSG']));
+    expect(() => requiredActions(types)).not.toThrow();
   });
 
-  it('allows, never denies, and names no "*" or "service:*" action', () => {
-    for (const statement of statements) {
-      expect({ sid: statement.Sid, effect: statement.Effect, notAction: statement.NotAction }).toEqual({ sid: statement.Sid, effect: 'Allow', notAction: undefined });
-      expect({ sid: statement.Sid, wildcards: asList(statement.Action).filter(isServiceWildcard) }).toEqual({ sid: statement.Sid, wildcards: [] });
-    }
+  it('names the regeneration command when a type is missing', () => {
+    expect(() => requiredActions(['AWS::DynamoDB::Table'])).toThrow(/AWS::DynamoDB::Table has no handler permissions.*npm run generate:handler-permissions/);
   });
 
-  it('covers the service of every resource type that dev, test and prod synthesize', () => {
-    const types = [...new Set(ENVIRONMENT_NAMES.flatMap((envName) => synthesized(envName).resourceTypes))].sort();
-    expect(types).toEqual(expect.arrayContaining(['AWS::EC2::VPC', 'AWS::CodePipeline::Pipeline', 'Custom::VpcRestrictDefaultSG']));
-    expect(uncovered(types)).toEqual([]);
-  });
-
-  it('covers the services of the data, app, monitoring and DNS stacks being written', () => {
-    expect(
-      uncovered([
-        'AWS::RDS::DBInstance',
-        'AWS::SecretsManager::Secret',
-        'AWS::ElasticLoadBalancingV2::LoadBalancer',
-        'AWS::AutoScaling::AutoScalingGroup',
-        'AWS::WAFv2::WebACL',
-        'AWS::CertificateManager::Certificate',
-        'AWS::Route53::HealthCheck',
-        'AWS::Route53::RecordSet',
-        'AWS::CloudWatch::Alarm',
-        'AWS::CloudWatch::Dashboard',
-        'AWS::SNS::Topic',
-        'AWS::SSM::Document',
-        'AWS::Backup::BackupPlan',
-        'AWS::CodeStarConnections::Connection',
-        'AWS::Serverless::Application',
+  it('holds the permissions a hand-written policy missed: reboot after create, secret attachment, ASG metrics, reads for rollback', () => {
+    const all = requiredActions(ENVIRONMENT_NAMES.flatMap((e) => synthesized(e).resourceTypes));
+    expect(all).toEqual(
+      expect.arrayContaining([
+        'rds:RebootDBInstance',
+        'secretsmanager:PutSecretValue',
+        'autoscaling:EnableMetricsCollection',
+        'cloudwatch:GetDashboard',
+        'kms:RetireGrant',
+        'lambda:GetRuntimeManagementConfig',
+        'iam:ListAttachedRolePolicies',
+        'iam:ListRolePolicies',
+        'sns:GetSubscriptionAttributes',
+        'route53:ListTagsForResource',
       ]),
-    ).toEqual([]);
+    );
   });
 
-  it('names the resource type it misses', () => {
-    expect(uncovered(['AWS::DynamoDB::Table', 'AWS::EC2::VPC'])).toEqual(['AWS::DynamoDB::Table (needs dynamodb actions)']);
+  it('says where each unregistered type\'s permissions come from', () => {
+    for (const [type, entry] of Object.entries(UNREGISTERED_TYPES)) expect({ type, source: entry.source.length > 30 }).toEqual({ type, source: true });
+  });
+});
+
+describe.each(ENVIRONMENT_NAMES)('the execution policies of an account hosting %s', (envName) => {
+  const documents = policiesFor([envName]);
+  const required = requiredFor(envName);
+
+  it('grant every action the handlers of its resource types call', () => {
+    expect(required.length).toBeGreaterThan(300);
+    expect(ungranted(required, documents)).toEqual([]);
   });
 
-  it('lets CloudFormation create and pass only roles, policies and instance profiles named after an environment', () => {
-    const iamStatements = statements.filter((s) => asList(s.Action).some((a) => a.startsWith('iam:') && a !== 'iam:CreateServiceLinkedRole'));
-    expect(iamStatements.length).toBeGreaterThan(0);
-    const scoped = new RegExp(`^arn:aws:iam::\\*:(role|policy|instance-profile)/(${ENVIRONMENT_NAMES.join('|')})-\\*$`);
-    for (const statement of iamStatements) {
-      expect({ sid: statement.Sid, unscoped: asList(statement.Resource as string[]).filter((r) => !scoped.test(r)) }).toEqual({ sid: statement.Sid, unscoped: [] });
+  it('miss any one action taken out of them: each is granted by its own name alone', () => {
+    const alone = [...grantsOf(required, documents)].filter(([action, patterns]) => patterns.length !== 1 || patterns[0] !== action);
+    expect(alone).toEqual([]);
+    const [first] = required;
+    const without = documents.map((d) => ({ ...d, Statement: d.Statement.map((s) => ({ ...s, Action: s.Action.filter((a) => a !== first) })) }));
+    expect(ungranted(required, without)).toEqual([first]);
+  });
+
+  it('fit IAM\'s size limits: each policy under 6,144 characters, at most 10 on the role', () => {
+    expect(documents.length).toBeLessThanOrEqual(MANAGED_POLICIES_PER_ROLE);
+    for (const document of documents) expect(policySize(document)).toBeLessThanOrEqual(MANAGED_POLICY_MAX_CHARS);
+  });
+
+  it('scope names to the environment and to nothing else', () => {
+    const resources = statementsOf(documents).flatMap((s) => asList(s.Resource as string | string[]));
+    expect(resources).toEqual(expect.arrayContaining([`arn:aws:iam::*:role/${envName}-*`, `arn:aws:s3:::${envName}-*`, `arn:aws:cloudformation:*:*:stack/${envName}-*`]));
+    const others = ENVIRONMENT_NAMES.filter((e) => e !== envName);
+    expect(resources.filter((r) => others.some((other) => r.includes(`/${other}-`) || r.includes(`:${other}-`)))).toEqual([]);
+  });
+});
+
+describe('the execution policies', () => {
+  const documents = policiesFor(ENVIRONMENT_NAMES);
+  const statements = statementsOf(documents);
+  const allowing = (action: string) => statements.filter((s) => asList(s.Action).some((a) => actionMatches(a, action)));
+
+  it('allow, never deny, and name no "*" or "service:*" action', () => {
+    for (const statement of statements) {
+      expect({ sid: statement.Sid, effect: statement.Effect, wildcards: asList(statement.Action).filter(isServiceWildcard) }).toEqual({ sid: statement.Sid, effect: 'Allow', wildcards: [] });
     }
-    for (const envName of ENVIRONMENT_NAMES) {
-      expect(iamStatements.flatMap((s) => asList(s.Resource as string[]))).toContain(`arn:aws:iam::*:role/${envName}-*`);
+  });
+
+  it('grow with the configured environments: a new one gets its own ARN patterns and still fits', () => {
+    const withNew = policiesFor([...ENVIRONMENT_NAMES, 'staging', 'perf', 'sandbox']);
+    const resources = statementsOf(withNew).flatMap((s) => asList(s.Resource as string | string[]));
+    expect(resources).toEqual(expect.arrayContaining(['arn:aws:iam::*:role/staging-*', 'arn:aws:lambda:*:*:function:perf*', 'arn:aws:s3:::sandbox-*']));
+    expect(withNew.length).toBeLessThanOrEqual(MANAGED_POLICIES_PER_ROLE);
+    for (const document of withNew) expect(policySize(document)).toBeLessThanOrEqual(MANAGED_POLICY_MAX_CHARS);
+  });
+
+  it('let CloudFormation write a role only with the permissions boundary, except the rotation application\'s role in the data stacks', () => {
+    for (const action of ['iam:CreateRole', 'iam:PutRolePolicy', 'iam:AttachRolePolicy', 'iam:DetachRolePolicy', 'iam:DeleteRolePolicy']) {
+      const unbounded = allowing(action).filter((s) => s.Condition?.StringLike?.['iam:PermissionsBoundary'] !== BOUNDARY_PATTERN);
+      for (const statement of unbounded) {
+        expect({ action, resources: statement.Resource }).toEqual({ action, resources: ENVIRONMENT_NAMES.map((e) => `arn:aws:iam::*:role/${e}-data-*`) });
+      }
+    }
+    expect(allowing('iam:DeleteRolePermissionsBoundary')).toEqual([]);
+  });
+
+  it('attach only the app\'s own policies and named AWS service policies', () => {
+    for (const statement of allowing('iam:AttachRolePolicy')) {
+      const policies = asList(statement.Condition?.ArnLike?.['iam:PolicyARN'] as string[]);
+      expect(policies.length).toBeGreaterThan(0);
+      expect(policies.filter((arn) => !(ATTACHABLE_AWS_POLICIES as readonly string[]).includes(arn) && !/:policy\/[a-z]+-\*$/.test(arn))).toEqual([]);
     }
   });
 
-  it('passes roles only to the services that use them, and attaches only stack or service-role policies', () => {
-    const passRole = statements.filter((s) => asList(s.Action).some((a) => actionMatches(a, 'iam:PassRole')));
-    expect(passRole).toHaveLength(1);
-    expect(passRole[0].Condition?.StringEquals?.['iam:PassedToService']).toEqual(expect.arrayContaining(['ec2.amazonaws.com', 'lambda.amazonaws.com']));
-    const attach = statements.filter((s) => asList(s.Action).some((a) => actionMatches(a, 'iam:AttachRolePolicy')));
-    expect(attach).toHaveLength(1);
-    expect(asList(attach[0].Condition?.ArnLike?.['iam:PolicyARN'] as string[])).not.toContain('arn:aws:iam::aws:policy/AdministratorAccess');
-    expect(asList(attach[0].Condition?.ArnLike?.['iam:PolicyARN'] as string[]).every((arn) => !arn.endsWith(':policy/*'))).toBe(true);
+  it('can write no policy at the boundary\'s path, so no change can loosen the boundary', () => {
+    const boundary = permissionsBoundaryArn('webtier', '111111111111');
+    for (const action of ['iam:CreatePolicyVersion', 'iam:DeletePolicy', 'iam:CreatePolicy']) {
+      const resources = allowing(action).flatMap((s) => asList(s.Resource as string | string[]));
+      expect(resources.length).toBeGreaterThan(0);
+      expect(resources.filter((pattern) => actionMatches(pattern, boundary))).toEqual([]);
+    }
   });
 
-  it('uses KMS data keys only through the services that encrypt for the stacks', () => {
-    const dataKeyStatements = statements.filter((s) => asList(s.Action).some((a) => actionMatches(a, 'kms:Decrypt')));
-    expect(dataKeyStatements).toHaveLength(1);
-    expect(dataKeyStatements[0].Condition?.StringLike?.['kms:ViaService']).toEqual(expect.arrayContaining(['secretsmanager.*.amazonaws.com', 'rds.*.amazonaws.com']));
+  it('pass roles only to the services whose principals the roles trust', () => {
+    const [passRole] = allowing('iam:PassRole');
+    expect(allowing('iam:PassRole')).toHaveLength(1);
+    expect(passRole.Condition?.StringEquals?.['iam:PassedToService']).toEqual([...PASS_ROLE_SERVICES]);
+    const trusted = new Set(
+      ENVIRONMENT_NAMES.flatMap((e) => resourcesOf(e))
+        .filter(({ resource }) => resource.Type === 'AWS::IAM::Role')
+        .flatMap(({ resource }) => resource.Properties!.AssumeRolePolicyDocument.Statement.flatMap((s: Statement & { Principal: { Service?: string } }) => asList(s.Principal.Service))),
+    );
+    expect([...trusted].sort()).toEqual([...PASS_ROLE_SERVICES]);
+  });
+
+  it('administer only keys tagged with one of the environments, and create keys only so tagged', () => {
+    for (const action of ['kms:PutKeyPolicy', 'kms:ScheduleKeyDeletion', 'kms:DisableKey', 'kms:EnableKeyRotation', 'kms:TagResource']) {
+      expect({ action, conditions: allowing(action).map((s) => s.Condition?.StringEquals?.['aws:ResourceTag/environment']) }).toEqual({ action, conditions: [[...ENVIRONMENT_NAMES]] });
+    }
+    expect(allowing('kms:CreateKey').map((s) => s.Condition?.StringEquals?.['aws:RequestTag/environment'])).toEqual([[...ENVIRONMENT_NAMES]]);
+    for (const statement of allowing('kms:Decrypt')) expect(statement.Condition?.StringLike?.['kms:ViaService']).toBeDefined();
+  });
+
+  it('say why each handler permission they withhold is withheld', () => {
+    for (const [action, reason] of Object.entries(WITHHELD_ACTIONS)) {
+      expect(allowing(action)).toEqual([]);
+      expect(reason.length).toBeGreaterThan(30);
+    }
+  });
+});
+
+describe.each(ENVIRONMENT_NAMES)('the roles %s creates', (envName) => {
+  const resources = resourcesOf(envName);
+  const roles = resources.filter(({ resource }) => resource.Type === 'AWS::IAM::Role');
+  const { account } = offlineConfig(envName);
+
+  it('all carry the project\'s permissions boundary', () => {
+    expect(roles.length).toBeGreaterThan(5);
+    for (const { stack, id, resource } of roles) {
+      expect({ stack, id, boundary: resource.Properties?.PermissionsBoundary }).toEqual({ stack, id, boundary: permissionsBoundaryArn('webtier', account) });
+    }
+  });
+
+  it('are granted nothing beyond the boundary', () => {
+    const boundary = permissionsBoundaryDocument().Statement as Statement[];
+    const bounded = boundary.flatMap((s) => asList(s.Action));
+    // A wildcard grant (kms:GenerateDataKey*) is within the boundary where the boundary allows some action it names.
+    const withinBoundary = (action: string) =>
+      bounded.some((pattern) => actionMatches(pattern, action)) || (action.includes('*') && bounded.some((allowed) => actionMatches(action, allowed)));
+    const granted = resources
+      .filter(({ resource }) => ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy'].includes(resource.Type))
+      .flatMap(({ resource }) => resource.Properties!.PolicyDocument.Statement.flatMap((s: Statement) => asList(s.Action)))
+      .concat(roles.flatMap(({ resource }) => asList(resource.Properties?.Policies).flatMap((p: any) => p.PolicyDocument.Statement.flatMap((s: Statement) => asList(s.Action)))));
+    expect(granted.length).toBeGreaterThan(10);
+    expect([...new Set(granted.filter((a) => !withinBoundary(a)))]).toEqual([]);
+  });
+
+  it('carry only AWS managed policies the execution policy lets CloudFormation attach', () => {
+    const attached = roles.flatMap(({ resource }) => asList(resource.Properties?.ManagedPolicyArns))
+      .map((arn) => JSON.stringify(arn))
+      .filter((arn) => arn.includes(':iam::aws:policy/'))
+      .map((arn) => `arn:aws:iam::aws:policy/${arn.split(':iam::aws:policy/')[1].replace(/"\]*\}*\]*$/, '')}`);
+    expect(attached.length).toBeGreaterThan(0);
+    expect(attached.filter((arn) => !(ATTACHABLE_AWS_POLICIES as readonly string[]).includes(arn))).toEqual([]);
+  });
+
+  it('invoke custom resources only through functions of the same stack, named after it', () => {
+    for (const { stack, id, resource } of resources.filter(({ resource }) => resource.Type.startsWith('Custom::'))) {
+      const token = resource.Properties?.ServiceToken;
+      expect({ stack, id, target: resources.find((r) => r.stack === stack && r.id === token?.['Fn::GetAtt']?.[0])?.resource.Type }).toEqual({ stack, id, target: 'AWS::Lambda::Function' });
+      expect(stack.startsWith(`${envName}-`)).toBe(true);
+    }
+  });
+});
+
+describe('the permissions boundary', () => {
+  const statements = permissionsBoundaryDocument().Statement;
+  const actions = statements.flatMap((s) => s.Action);
+
+  it('allows no IAM, Organizations or account action, so no bounded role can grant more', () => {
+    expect(actions.filter((a) => /^(iam|organizations|account):/.test(a))).toEqual([]);
+  });
+
+  it('allows KMS use but not key administration, and assuming only the CDK bootstrap roles', () => {
+    expect(actions.filter((a) => a.startsWith('kms:'))).toEqual([...BOUNDED_KMS_ACTIONS]);
+    expect(actions.filter((a) => a.startsWith('kms:')).some((a) => actionMatches(a, 'kms:PutKeyPolicy'))).toBe(false);
+    expect(statements.filter((s) => s.Action.some((a) => a.startsWith('sts:')))).toEqual([
+      { Sid: 'AssumeOnlyCdkBootstrapRoles', Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: ASSUMABLE_ROLES },
+    ]);
+  });
+
+  it('fits one managed policy', () => {
+    expect(policySize(permissionsBoundaryDocument())).toBeLessThanOrEqual(MANAGED_POLICY_MAX_CHARS);
   });
 });

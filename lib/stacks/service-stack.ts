@@ -1,5 +1,6 @@
-import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { PermissionsBoundary, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { permissionsBoundaryArn } from '../bootstrap/permissions-boundary';
 import type { EnvironmentConfig, RegionName } from '../config';
 import { Naming, ServiceNaming, type Location, type Service } from '../naming';
 
@@ -19,7 +20,8 @@ export interface ServiceStackProps extends Omit<StackProps, 'env' | 'stackName'>
 
 /**
  * A stack named `<environment>-<service>-<location>`, pinned to the environment's
- * account and region, whose Availability Zones come from config so synth never asks AWS.
+ * account and region, whose Availability Zones come from config so synth never asks AWS,
+ * and whose every IAM role carries the project's permissions boundary.
  */
 export class ServiceStack extends Stack {
   /** The validated environment this stack belongs to. */
@@ -39,6 +41,8 @@ export class ServiceStack extends Stack {
       stackName,
       env: { account: config.account, region },
       terminationProtection: stateful && config.protectStatefulResources,
+      // The execution policy lets CloudFormation write a role only with this boundary.
+      permissionsBoundary: PermissionsBoundary.fromArn(permissionsBoundaryArn(config.tags.project, config.account)),
     });
     this.config = config;
     this.names = new ServiceNaming(naming, service, location);

@@ -1,0 +1,245 @@
+import { MANDATORY_TAG_KEYS } from '../tagging';
+import { UNREGISTERED_TYPES, handlerPermissionTable, requiredActions, type HandlerPermissionTable } from './handler-permissions';
+
+/** One statement of an IAM policy document, as IAM reads it. */
+export interface PolicyStatement {
+  readonly Sid: string;
+  readonly Effect: 'Allow';
+  readonly Action: string[];
+  readonly Resource: string | string[];
+  readonly Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+/** An IAM policy document. */
+export interface PolicyDocument {
+  readonly Version: '2012-10-17';
+  readonly Statement: PolicyStatement[];
+}
+
+/** IAM's limit on a customer-managed policy, counted without whitespace. */
+export const MANAGED_POLICY_MAX_CHARS = 6144;
+/** IAM's default quota of managed policies attached to one role. */
+export const MANAGED_POLICIES_PER_ROLE = 10;
+
+/**
+ * Handler permissions the execution role is deliberately not given, each with why.
+ * Leaving one out makes the handler's call fail, which is the point.
+ */
+export const WITHHELD_ACTIONS: Readonly<Record<string, string>> = {
+  'iam:DeleteRolePermissionsBoundary': 'every role keeps the permissions boundary; a template that drops it must fail to deploy',
+  'iam:AttachGroupPolicy': 'the app creates no IAM groups (the managed-policy handler also serves groups)',
+  'iam:DetachGroupPolicy': 'the app creates no IAM groups (the managed-policy handler also serves groups)',
+  'iam:AttachUserPolicy': 'the app creates no IAM users (the managed-policy handler also serves users)',
+  'iam:DetachUserPolicy': 'the app creates no IAM users (the managed-policy handler also serves users)',
+};
+
+/** Whether a schema's permission string is an IAM action at all; a few schemas list API names such as `s3:REST.PUT.OBJECT`. */
+export function isIamAction(action: string): boolean {
+  return /^[a-z0-9-]+:[A-Za-z0-9]+$/.test(action);
+}
+
+/** The services that may receive a role the app creates (its roles' trust policies). */
+export const PASS_ROLE_SERVICES = [
+  'backup.amazonaws.com',
+  'codebuild.amazonaws.com',
+  'codepipeline.amazonaws.com',
+  'ec2.amazonaws.com',
+  'lambda.amazonaws.com',
+  'monitoring.rds.amazonaws.com',
+  'ssm.amazonaws.com',
+  'vpc-flow-logs.amazonaws.com',
+] as const;
+
+/** The services whose service-linked roles the app's resources create on first use. */
+export const SERVICE_LINKED_ROLE_SERVICES = [
+  'autoscaling.amazonaws.com',
+  'backup.amazonaws.com',
+  'elasticloadbalancing.amazonaws.com',
+  'rds.amazonaws.com',
+] as const;
+
+/**
+ * AWS managed policies the app's roles may carry: the service roles of Backup, RDS
+ * monitoring and Lambda, and the instance role's Session Manager and CloudWatch agent policies.
+ */
+export const ATTACHABLE_AWS_POLICIES = [
+  'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
+  'arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy',
+  'arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup',
+  'arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole',
+  'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
+  'arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole',
+] as const;
+
+/** The services through which CloudFormation's calls may use a KMS key's data-key operations. */
+const KMS_VIA_SERVICES = ['backup', 'ec2', 'logs', 'rds', 's3', 'secretsmanager', 'sns'].map((s) => `${s}.*.amazonaws.com`);
+/** KMS operations a service makes on a key on the caller's behalf. */
+const KMS_DATA_ACTIONS = new Set(['kms:CreateGrant', 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:RetireGrant']);
+/** KMS operations that name no key. */
+const KMS_ACCOUNT_ACTIONS = new Set(['kms:CreateKey', 'kms:ListAliases', 'kms:ListKeys']);
+
+/** IAM operations whose request carries the role's permissions boundary (the `iam:PermissionsBoundary` condition key). */
+const BOUNDARY_CONDITIONED_ACTIONS = new Set(['iam:CreateRole', 'iam:PutRolePolicy', 'iam:AttachRolePolicy', 'iam:DetachRolePolicy', 'iam:DeleteRolePolicy', 'iam:PutRolePermissionsBoundary']);
+/** IAM operations that list a whole account. */
+const IAM_ACCOUNT_ACTIONS = new Set(['iam:ListRoles', 'iam:ListPolicies', 'iam:ListInstanceProfiles', 'iam:DescribeOrganization']);
+
+/** What the execution policies are built for. */
+export interface ExecutionPolicyOptions {
+  /** The environments deployed into the account, whose names prefix every name the app sets. */
+  readonly environments: readonly string[];
+  /** ARN (account may be `*`) of the permissions boundary every role the app creates must carry. */
+  readonly permissionsBoundaryArn: string;
+  /** The resource types the app deploys. @default every type in the table, the unregistered types and custom resources */
+  readonly resourceTypes?: readonly string[];
+  /** The handler permissions. @default the committed table */
+  readonly table?: HandlerPermissionTable;
+}
+
+const ARN = {
+  role: (env: string) => `arn:aws:iam::*:role/${env}-*`,
+  policy: (env: string) => `arn:aws:iam::*:policy/${env}-*`,
+  instanceProfile: (env: string) => `arn:aws:iam::*:instance-profile/${env}-*`,
+  // CDK names the functions of secret rotation without a hyphen after the environment.
+  function: (env: string) => `arn:aws:lambda:*:*:function:${env}*`,
+  bucket: (env: string) => `arn:aws:s3:::${env}-*`,
+  objects: (env: string) => `arn:aws:s3:::${env}-*/*`,
+  stack: (env: string) => `arn:aws:cloudformation:*:*:stack/${env}-*`,
+};
+
+/**
+ * Where an action may act, and under what condition. Actions that can be scoped to the
+ * app's names are; the rest act on `*`, as their APIs allow no narrower resource.
+ */
+function placement(action: string, options: ExecutionPolicyOptions): Omit<PolicyStatement, 'Action' | 'Effect'> {
+  const envs = options.environments;
+  const each = (arn: (env: string) => string) => envs.map(arn);
+  const [service, name] = action.split(':');
+  switch (service) {
+    case 'iam':
+      if (action === 'iam:PassRole') {
+        return { Sid: 'PassAppRolesToTheirServices', Resource: each(ARN.role), Condition: { StringEquals: { 'iam:PassedToService': [...PASS_ROLE_SERVICES] } } };
+      }
+      if (action === 'iam:CreateServiceLinkedRole') {
+        return {
+          Sid: 'ServiceLinkedRoles',
+          Resource: 'arn:aws:iam::*:role/aws-service-role/*',
+          Condition: { StringEquals: { 'iam:AWSServiceName': [...SERVICE_LINKED_ROLE_SERVICES] } },
+        };
+      }
+      if (IAM_ACCOUNT_ACTIONS.has(action)) return { Sid: 'ListIdentities', Resource: '*' };
+      if (action === 'iam:AttachRolePolicy') {
+        return {
+          Sid: 'AttachOnlyAppOrServicePoliciesToBoundedRoles',
+          Resource: each(ARN.role),
+          Condition: {
+            StringLike: { 'iam:PermissionsBoundary': options.permissionsBoundaryArn },
+            ArnLike: { 'iam:PolicyARN': [...each(ARN.policy), ...ATTACHABLE_AWS_POLICIES] },
+          },
+        };
+      }
+      if (BOUNDARY_CONDITIONED_ACTIONS.has(action)) {
+        return { Sid: 'WriteOnlyBoundedRoles', Resource: each(ARN.role), Condition: { StringLike: { 'iam:PermissionsBoundary': options.permissionsBoundaryArn } } };
+      }
+      if (/InstanceProfile/.test(name)) return { Sid: 'AppInstanceProfiles', Resource: [...each(ARN.instanceProfile), ...each(ARN.role)] };
+      if (/Role/.test(name)) return { Sid: 'AppRoles', Resource: each(ARN.role) };
+      if (/Polic/.test(name)) return { Sid: 'AppPolicies', Resource: each(ARN.policy) };
+      throw new Error(`${action}: no rule says which IAM resources it may act on; add one in lib/bootstrap/execution-policy.ts`);
+    case 'kms':
+      if (KMS_DATA_ACTIONS.has(action)) return { Sid: 'KeysThroughServices', Resource: '*', Condition: { StringLike: { 'kms:ViaService': KMS_VIA_SERVICES } } };
+      if (action === 'kms:CreateKey') return { Sid: 'CreateTaggedKeys', Resource: '*', Condition: { StringEquals: { [`aws:RequestTag/${MANDATORY_TAG_KEYS[0]}`]: [...envs] } } };
+      if (KMS_ACCOUNT_ACTIONS.has(action)) return { Sid: 'ListKeys', Resource: '*' };
+      return { Sid: 'ManageOnlyAppKeys', Resource: '*', Condition: { StringEquals: { [`aws:ResourceTag/${MANDATORY_TAG_KEYS[0]}`]: [...envs] } } };
+    case 'lambda':
+      if (['GetLayerVersion', 'GetCodeSigningConfig', 'PassCapacityProvider'].includes(name)) return { Sid: 'LambdaSharedResources', Resource: '*' };
+      return { Sid: 'AppFunctions', Resource: each(ARN.function) };
+    case 's3':
+      // Lambda reads a function's code from the CDK assets bucket with the caller's permissions.
+      if (action === 's3:GetObject' || action === 's3:GetObjectVersion') return { Sid: 'ReadCdkAssets', Resource: 'arn:aws:s3:::cdk-*-assets-*/*' };
+      return { Sid: 'AppBuckets', Resource: [...each(ARN.bucket), ...each(ARN.objects)] };
+    case 'cloudformation':
+      return { Sid: 'NestedStacks', Resource: each(ARN.stack) };
+    default:
+      return { Sid: 'Services', Resource: '*' };
+  }
+}
+
+const SERVERLESS_APPLICATION = 'AWS::Serverless::Application';
+const CUSTOM_RESOURCE = 'AWS::CloudFormation::CustomResource';
+
+/**
+ * The one exception to the permissions boundary. The Secrets Manager rotation
+ * application that CDK's `SecretRotation` deploys from the Serverless Application
+ * Repository creates its Lambda role in a nested stack and takes no boundary parameter
+ * (aws-cdk#19649, aws-secrets-manager-rotation-lambdas#27), so the data stacks' roles
+ * may be written without it, and be given only AWS Lambda's service-role policies.
+ * Moving to RDS-managed master passwords would remove this exception.
+ */
+function rotationApplicationRoleStatements(environments: readonly string[]): PolicyStatement[] {
+  const roles = environments.map((env) => `arn:aws:iam::*:role/${env}-data-*`);
+  return [
+    { Sid: 'RotationApplicationRole', Effect: 'Allow', Action: ['iam:CreateRole', 'iam:DeleteRolePolicy', 'iam:PutRolePolicy'], Resource: roles },
+    {
+      Sid: 'RotationApplicationRolePolicies',
+      Effect: 'Allow',
+      Action: ['iam:AttachRolePolicy', 'iam:DetachRolePolicy'],
+      Resource: roles,
+      Condition: { ArnLike: { 'iam:PolicyARN': ATTACHABLE_AWS_POLICIES.filter((arn) => arn.includes('AWSLambda')) } },
+    },
+  ];
+}
+
+/** Length of a document as IAM counts it (without whitespace). */
+export function policySize(document: PolicyDocument): number {
+  return JSON.stringify(document).length;
+}
+
+/** The statements, grouped by where they act; statements too big for one policy are split. */
+function statements(options: ExecutionPolicyOptions): PolicyStatement[] {
+  const table = options.table ?? handlerPermissionTable();
+  const types = options.resourceTypes ?? [...Object.keys(table.types), ...Object.keys(UNREGISTERED_TYPES), CUSTOM_RESOURCE];
+  const actions = requiredActions(types, table).filter((a) => isIamAction(a) && !(a in WITHHELD_ACTIONS));
+  const groups = new Map<string, PolicyStatement>();
+  for (const action of actions) {
+    const where = placement(action, options);
+    const group = groups.get(where.Sid) ?? { ...where, Effect: 'Allow' as const, Action: [] };
+    group.Action.push(action);
+    groups.set(where.Sid, group);
+  }
+  const budget = MANAGED_POLICY_MAX_CHARS - policySize({ Version: '2012-10-17', Statement: [] });
+  const exempt = types.includes(SERVERLESS_APPLICATION) ? rotationApplicationRoleStatements(options.environments) : [];
+  return [...groups.values(), ...exempt].flatMap((statement) => splitToFit(statement, budget));
+}
+
+/** `statement` as one or more statements of the same scope, each within `budget` characters. */
+function splitToFit(statement: PolicyStatement, budget: number): PolicyStatement[] {
+  const parts: PolicyStatement[] = [];
+  let current: PolicyStatement = { ...statement, Sid: statement.Sid, Action: [] };
+  for (const action of statement.Action) {
+    const grown = { ...current, Action: [...current.Action, action] };
+    if (current.Action.length > 0 && JSON.stringify(grown).length + 1 > budget) {
+      parts.push(current);
+      current = { ...statement, Sid: `${statement.Sid}${parts.length + 1}`, Action: [action] };
+    } else {
+      current = grown;
+    }
+  }
+  parts.push(current);
+  return parts;
+}
+
+/**
+ * The execution policies for CloudFormation's execution role in an account that hosts
+ * `options.environments`: every action the handlers of the app's resource types call
+ * (from the CloudFormation registry schemas), scoped to the environments' names where
+ * IAM allows it, roles only with the permissions boundary, keys only when tagged with
+ * one of the environments. Packed into as few customer-managed policies as fit IAM's size limit.
+ */
+export function executionPolicies(options: ExecutionPolicyOptions): PolicyDocument[] {
+  const documents: PolicyDocument[] = [];
+  for (const statement of statements(options)) {
+    const fits = documents.find((d) => policySize({ ...d, Statement: [...d.Statement, statement] }) <= MANAGED_POLICY_MAX_CHARS);
+    if (fits) fits.Statement.push(statement);
+    else documents.push({ Version: '2012-10-17', Statement: [statement] });
+  }
+  return documents;
+}

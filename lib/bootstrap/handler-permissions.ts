@@ -1,0 +1,137 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+
+/** The handlers CloudFormation runs on a resource during a deploy, an update, a rollback or a delete. */
+export const DEPLOY_HANDLERS = ['create', 'read', 'update', 'delete'] as const;
+export type DeployHandler = (typeof DEPLOY_HANDLERS)[number];
+
+/** The IAM actions each handler of one resource type calls. */
+export type HandlerPermissions = Readonly<Partial<Record<DeployHandler, readonly string[]>>>;
+
+/** Where the generated table lives; `npm run generate:handler-permissions -- <schema folder>` rewrites it. */
+export const HANDLER_PERMISSIONS_FILE = path.join(__dirname, 'handler-permissions.generated.json');
+
+/** A resource type whose public registry schema declares no handlers, with what deploying it calls. */
+export interface UnregisteredType {
+  /** What CloudFormation's own provider (or the transform) calls for it. */
+  readonly handlers: HandlerPermissions;
+  /** Resource types it creates in a nested stack, whose handlers run with the same role. */
+  readonly creates?: readonly string[];
+  /** Where the permissions come from. */
+  readonly source: string;
+}
+
+/**
+ * Types that CloudFormation still deploys with its legacy, non-registry providers (or
+ * that a transform expands), so their schemas carry no `handlers` section. Reviewed by
+ * hand; each entry says where its permissions come from.
+ */
+export const UNREGISTERED_TYPES: Readonly<Record<string, UnregisteredType>> = {
+  'AWS::CDK::Metadata': {
+    handlers: {},
+    source: 'CloudFormation stores the metadata in the template and calls no service',
+  },
+  'AWS::IAM::Policy': {
+    handlers: {
+      create: ['iam:PutRolePolicy', 'iam:GetRolePolicy'],
+      read: ['iam:GetRolePolicy'],
+      update: ['iam:PutRolePolicy', 'iam:GetRolePolicy', 'iam:DeleteRolePolicy'],
+      delete: ['iam:DeleteRolePolicy'],
+    },
+    source: 'IAM API reference: an inline policy on a role is written by PutRolePolicy and removed by DeleteRolePolicy',
+  },
+  'AWS::CodeBuild::Project': {
+    handlers: {
+      create: ['codebuild:CreateProject', 'codebuild:BatchGetProjects', 'iam:PassRole'],
+      read: ['codebuild:BatchGetProjects'],
+      update: ['codebuild:UpdateProject', 'codebuild:BatchGetProjects', 'iam:PassRole'],
+      delete: ['codebuild:DeleteProject'],
+    },
+    source: 'CodeBuild API reference: CreateProject/UpdateProject pass the service role (iam:PassRole)',
+  },
+  'AWS::Route53::RecordSet': {
+    handlers: {
+      create: ['route53:ChangeResourceRecordSets', 'route53:GetChange', 'route53:GetHostedZone', 'route53:ListResourceRecordSets'],
+      read: ['route53:ListResourceRecordSets'],
+      update: ['route53:ChangeResourceRecordSets', 'route53:GetChange', 'route53:GetHostedZone', 'route53:ListResourceRecordSets'],
+      delete: ['route53:ChangeResourceRecordSets', 'route53:GetChange', 'route53:ListResourceRecordSets'],
+    },
+    source: 'Route 53 API reference: records change through ChangeResourceRecordSets, whose status GetChange reports',
+  },
+  'AWS::Serverless::Application': {
+    handlers: {
+      create: ['serverlessrepo:GetApplication', 'serverlessrepo:CreateCloudFormationTemplate', 'serverlessrepo:GetCloudFormationTemplate'],
+      update: ['serverlessrepo:GetApplication', 'serverlessrepo:CreateCloudFormationTemplate', 'serverlessrepo:GetCloudFormationTemplate'],
+    },
+    creates: ['AWS::CloudFormation::Stack', 'AWS::Lambda::Function', 'AWS::Lambda::Permission', 'AWS::IAM::Role'],
+    source:
+      'AWS SAM: the transform fetches the application template from the Serverless Application Repository and deploys it as a nested stack ' +
+      '(the Secrets Manager rotation applications hold a Lambda function, its role and its invoke permission)',
+  },
+};
+
+/** Lambda-backed custom resources: CloudFormation invokes the provider's function; the function's own role makes its calls. */
+export const CUSTOM_RESOURCE_PERMISSIONS: HandlerPermissions = {
+  create: ['lambda:InvokeFunction'],
+  update: ['lambda:InvokeFunction'],
+  delete: ['lambda:InvokeFunction'],
+};
+
+/** The generated table: each registry type's handler permissions, from its public schema. */
+export interface HandlerPermissionTable {
+  /** Where the table came from and how to regenerate it. */
+  readonly source: string;
+  readonly types: Readonly<Record<string, HandlerPermissions>>;
+}
+
+/** Reads the committed table. */
+export function handlerPermissionTable(file = HANDLER_PERMISSIONS_FILE): HandlerPermissionTable {
+  return JSON.parse(readFileSync(file, 'utf8')) as HandlerPermissionTable;
+}
+
+/** Whether `type` is a Lambda-backed custom resource. */
+export function isCustomResource(type: string): boolean {
+  return type.startsWith('Custom::') || type === 'AWS::CloudFormation::CustomResource';
+}
+
+/** A resource type with no entry in the table. */
+export class UnknownResourceTypeError extends Error {
+  constructor(type: string) {
+    super(
+      `${type} has no handler permissions in lib/bootstrap/handler-permissions.generated.json: ` +
+        'regenerate it with `npm run generate:handler-permissions -- <folder of registry schemas>` (see docs/bootstrap.md)',
+    );
+    this.name = 'UnknownResourceTypeError';
+  }
+}
+
+/**
+ * The resource types `types` make CloudFormation handle: each type itself, and what
+ * an unregistered type creates in a nested stack.
+ */
+export function handledTypes(types: Iterable<string>): string[] {
+  const all = new Set<string>();
+  for (const type of types) {
+    all.add(type);
+    for (const created of UNREGISTERED_TYPES[type]?.creates ?? []) all.add(created);
+  }
+  return [...all].sort();
+}
+
+/** The handler permissions of one resource type. @throws UnknownResourceTypeError when the table lacks it */
+export function handlerPermissionsOf(type: string, table: HandlerPermissionTable = handlerPermissionTable()): HandlerPermissions {
+  if (isCustomResource(type)) return CUSTOM_RESOURCE_PERMISSIONS;
+  const permissions = UNREGISTERED_TYPES[type]?.handlers ?? table.types[type];
+  if (!permissions) throw new UnknownResourceTypeError(type);
+  return permissions;
+}
+
+/** Every action the deploy handlers of `types` (and what they create) call, sorted. */
+export function requiredActions(types: Iterable<string>, table: HandlerPermissionTable = handlerPermissionTable()): string[] {
+  const actions = new Set<string>();
+  for (const type of handledTypes(types)) {
+    const permissions = handlerPermissionsOf(type, table);
+    for (const handler of DEPLOY_HANDLERS) for (const action of permissions[handler] ?? []) actions.add(action);
+  }
+  return [...actions].sort();
+}

@@ -1,0 +1,3 @@
+export * from './execution-policy';
+export * from './handler-permissions';
+export * from './permissions-boundary';
