@@ -71,7 +71,7 @@ describe.each(['dev', 'prod'] as const)('%s app tier', (envName) => {
         VersioningConfiguration: { Status: 'Enabled' },
         LifecycleConfiguration: { Rules: [expect.objectContaining({ ExpirationInDays: config.logRetentionDays, Status: 'Enabled' })] },
       });
-      expect(bucket.DeletionPolicy).toBe('Retain');
+      expect(bucket.DeletionPolicy).toBe('RetainExceptOnCreate');
       const statements = only(resources, 'AWS::S3::BucketPolicy').Properties.PolicyDocument.Statement;
       expect(statements).toEqual(
         expect.arrayContaining([

@@ -20,7 +20,7 @@ describe.each(['dev', 'prod'] as const)('%s data tier', (envName) => {
     return { id: found[0][0], ...found[0][1] };
   };
   const keyRef = (template: typeof primary) => ({ 'Fn::GetAtt': [only(template, 'AWS::KMS::Key').id, 'Arn'] });
-  const retained = config.protectStatefulResources ? 'Retain' : 'Delete';
+  const retained = config.protectStatefulResources ? 'RetainExceptOnCreate' : 'Delete';
 
   describe('primary', () => {
     const db = only(primary, 'AWS::RDS::DBInstance');

@@ -62,9 +62,9 @@ describe.each(ENVIRONMENT_NAMES)('%s network', (envName) => {
     });
 
     it(`${config.protectStatefulResources ? 'retains' : 'removes'} the flow-log group and key with the stack`, () => {
-      const policy = config.protectStatefulResources ? 'Retain' : 'Delete';
-      template.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: policy, UpdateReplacePolicy: policy });
-      template.hasResource('AWS::KMS::Key', { DeletionPolicy: policy, UpdateReplacePolicy: policy });
+      const [deletion, replace] = config.protectStatefulResources ? ['RetainExceptOnCreate', 'Retain'] : ['Delete', 'Delete'];
+      template.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: deletion, UpdateReplacePolicy: replace });
+      template.hasResource('AWS::KMS::Key', { DeletionPolicy: deletion, UpdateReplacePolicy: replace });
     });
 
     it(`${config.protectStatefulResources ? 'has' : 'has no'} termination protection, since every stack of the region sits in its VPC`, () => {

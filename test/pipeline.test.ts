@@ -203,7 +203,7 @@ describe.each(ENVIRONMENT_NAMES)('%s pipeline', (envName) => {
   });
 
   it(`${config.protectStatefulResources ? 'retains' : 'removes'} buckets, keys and logs with the stack${config.protectStatefulResources ? ' and protects the stack' : ''}`, () => {
-    const policy = config.protectStatefulResources ? 'Retain' : 'Delete';
+    const policy = config.protectStatefulResources ? 'RetainExceptOnCreate' : 'Delete';
     for (const type of ['AWS::S3::Bucket', 'AWS::KMS::Key', 'AWS::Logs::LogGroup']) {
       for (const id of idsOf(type)) expect({ id, policy: resources[id].DeletionPolicy }).toEqual({ id, policy });
     }

@@ -1,5 +1,9 @@
 import { ENVIRONMENT_NAMES, REGIONS } from '../lib/config';
+import { STATEFUL_TYPES, protectedDeletionPolicy } from '../lib/stateful';
 import { synthesized } from './support/assembly';
+import { offlineConfig } from './support/synth';
+
+type Resource = { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
 
 /**
  * Logical IDs of the resources that hold state or a fixed name, by stack kind. A
@@ -45,4 +49,39 @@ describe.each(ENVIRONMENT_NAMES)('%s state', (envName) => {
       );
     }
   });
+});
+
+describe.each(ENVIRONMENT_NAMES)('removal of %s stateful resources', (envName) => {
+  const assembly = synthesized(envName);
+  const { protectStatefulResources } = offlineConfig(envName);
+  const stateful = assembly.stackNames.flatMap((stack) =>
+    Object.entries(assembly.template(stack).toJSON().Resources as Record<string, Resource>)
+      .filter(([, resource]) => resource.Type in STATEFUL_TYPES)
+      .map(([id, resource]) => ({ stack, id, resource })),
+  );
+
+  it('covers every stateful type the app has', () => {
+    expect(new Set(stateful.map(({ resource }) => resource.Type))).toEqual(new Set(Object.keys(STATEFUL_TYPES)));
+  });
+
+  it('leaves nothing behind when a first create rolls back: no resource of the app is plainly retained', () => {
+    const all = assembly.stackNames.flatMap((stack) =>
+      Object.entries(assembly.template(stack).toJSON().Resources as Record<string, Resource>).map(([id, resource]) => ({ stack, id, policy: resource.DeletionPolicy })),
+    );
+    expect(all.filter(({ policy }) => policy === 'Retain')).toEqual([]);
+  });
+
+  if (protectStatefulResources) {
+    it('retains them on delete and replacement, except when their first create rolls back; writers keep a final snapshot', () => {
+      for (const { stack, id, resource } of stateful) {
+        const deletion = protectedDeletionPolicy(resource);
+        expect({ stack, id, deletion: resource.DeletionPolicy, replace: resource.UpdateReplacePolicy }).toEqual({
+          stack,
+          id,
+          deletion,
+          replace: deletion === 'Snapshot' ? 'Snapshot' : 'Retain',
+        });
+      }
+    });
+  }
 });

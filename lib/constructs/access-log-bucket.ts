@@ -11,7 +11,7 @@ export interface AccessLogBucketProps {
 /**
  * The bucket the load balancer writes its access logs to: SSL-only, no public
  * access, no ACLs, versioned, objects expired by a lifecycle rule. Retained when
- * its stack goes, because its objects are audit evidence.
+ * its stack goes or it is replaced, because its objects are audit evidence.
  */
 export class AccessLogBucket extends Construct {
   /** The bucket. */
@@ -35,7 +35,8 @@ export class AccessLogBucket extends Construct {
           abortIncompleteMultipartUploadAfter: Duration.days(1),
         },
       ],
-      removalPolicy: RemovalPolicy.RETAIN,
+      // Audit evidence outlives the stack, but an empty bucket from a failed first create does not.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
 
     const isLogBucket = 'This bucket only receives load-balancer access logs; logging, replicating, locking or notifying on the log bucket itself would only create more logs about logs.';

@@ -31,8 +31,8 @@ export interface PrimaryDatabaseProps {
   readonly logRetention: logs.RetentionDays;
   /** Names for Name tags. */
   readonly naming: ServiceNaming;
-  /** Retain the key, secret and logs when they leave the stack (prod); otherwise destroy them. */
-  readonly retainState: boolean;
+  /** What happens to the key, secret and logs when they leave the stack; the instance itself is always snapshotted. */
+  readonly removalPolicy: RemovalPolicy;
 }
 
 /**
@@ -53,7 +53,7 @@ export class PrimaryDatabase extends Construct {
   constructor(scope: Construct, id: string, props: PrimaryDatabaseProps) {
     super(scope, id);
     const { settings } = props;
-    const stateRemoval = props.retainState ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const stateRemoval = props.removalPolicy;
 
     this.key = new EncryptionKey(this, 'Key', {
       description: `Encrypts ${props.instanceIdentifier}: storage, Performance Insights, credentials and logs`,

@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import type { RemovalPolicy } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -29,8 +29,8 @@ export interface ReadReplicaProps {
   readonly logRetention: logs.RetentionDays;
   /** Names for Name tags. */
   readonly naming: ServiceNaming;
-  /** Retain the key, vault, logs and the replica itself when they leave the stack (prod). */
-  readonly retainState: boolean;
+  /** What happens to the replica, its key, vault and logs when they leave the stack. */
+  readonly removalPolicy: RemovalPolicy;
 }
 
 /**
@@ -50,7 +50,7 @@ export class ReadReplica extends Construct {
   constructor(scope: Construct, id: string, props: ReadReplicaProps) {
     super(scope, id);
     const { settings } = props;
-    const stateRemoval = props.retainState ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const stateRemoval = props.removalPolicy;
 
     this.key = new EncryptionKey(this, 'Key', {
       description: `Encrypts ${props.instanceIdentifier}: storage, Performance Insights, logs and backup copies`,
@@ -74,7 +74,7 @@ export class ReadReplica extends Construct {
       storageEncrypted: true,
       storageEncryptionKey: this.key,
       // After promotion this instance is the only writer: never let a stack operation delete it in prod.
-      removalPolicy: props.retainState ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      removalPolicy: stateRemoval,
     });
     this.instance.node.addDependency(...support.logGroups);
     const cfnReplica = this.instance.node.defaultChild as rds.CfnDBInstance;

@@ -57,7 +57,7 @@ export class PrimaryDataStack extends ServiceStack {
       settings: config.database,
       replicaRegion: props.standbyRegion,
       logRetention: config.logRetentionDays,
-      retainState: config.protectStatefulResources,
+      removalPolicy: this.statefulRemovalPolicy,
       naming: this.names,
     });
 
@@ -113,7 +113,7 @@ export class SecondaryDataStack extends ServiceStack {
       settings: config.database,
       backupVaultName: this.names.name('backupVault', 'vault'),
       logRetention: config.logRetentionDays,
-      retainState: config.protectStatefulResources,
+      removalPolicy: this.statefulRemovalPolicy,
       naming: this.names,
     });
 

@@ -1,6 +1,7 @@
 import { PermissionsBoundary, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { permissionsBoundaryArn } from '../bootstrap/permissions-boundary';
+import { PROTECTED_STATE_REMOVAL } from '../stateful';
 import type { EnvironmentConfig, RegionName } from '../config';
 import { Naming, ServiceNaming, type Location, type Service } from '../naming';
 
@@ -28,7 +29,12 @@ export class ServiceStack extends Stack {
   public readonly config: EnvironmentConfig;
   /** Names for this stack's resources. */
   public readonly names: ServiceNaming;
-  /** RETAIN where config protects stateful resources, DESTROY elsewhere. */
+  /**
+   * Where config protects stateful resources, retained when they leave the stack or are
+   * replaced, yet deleted when their first create rolls back, so a failed first deploy
+   * can simply be retried (a retained, fixed-name leftover would fail it with "already
+   * exists"); DESTROY elsewhere.
+   */
   public readonly statefulRemovalPolicy: RemovalPolicy;
   private readonly zones: string[];
 
@@ -46,7 +52,7 @@ export class ServiceStack extends Stack {
     });
     this.config = config;
     this.names = new ServiceNaming(naming, service, location);
-    this.statefulRemovalPolicy = config.protectStatefulResources ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    this.statefulRemovalPolicy = config.protectStatefulResources ? PROTECTED_STATE_REMOVAL : RemovalPolicy.DESTROY;
     this.zones = config.regions[region].availabilityZones;
   }
 
