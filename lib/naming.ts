@@ -22,7 +22,6 @@ const WORD_HYPHEN = { pattern: /^[A-Za-z0-9_-]+$/, allowed: 'letters, digits, hy
 export const NAME_RULES = {
   stack: { maxLength: 128, pattern: /^[A-Za-z][A-Za-z0-9-]*$/, allowed: 'a letter, then letters, digits and hyphens' },
   loadBalancer: { maxLength: 32, ...ALNUM_HYPHEN },
-  targetGroup: { maxLength: 32, ...ALNUM_HYPHEN },
   dbInstance: { maxLength: 63, pattern: /^[a-z](?!.*--)[a-z0-9-]*[a-z0-9]$/, allowed: 'a lowercase letter, then lowercase letters, digits and single inner hyphens' },
   iamRole: { maxLength: 64, pattern: /^[\w+=,.@-]+$/, allowed: 'letters, digits and +=,.@_-' },
   logGroup: { maxLength: 512, pattern: /^[\w/.#-]+$/, allowed: 'letters, digits and _/.#-' },

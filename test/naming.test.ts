@@ -18,7 +18,7 @@ describe('naming', () => {
     expect(() => prod.name('loadBalancer', 'app', 'us-east-1', 'internet-facing')).toThrow(
       new NamingError('loadBalancer name "prod-app-us-east-1-internet-facing" is 34 characters; AWS allows at most 32'),
     );
-    expect(() => new Naming('production').name('targetGroup', 'app', 'eu-west-1', 'web-tgt1')).toThrow(/at most 32/);
+    expect(() => new Naming('production').name('loadBalancer', 'app', 'eu-west-1', 'web-alb1')).toThrow(/at most 32/);
   });
 
   it('refuses characters AWS does not allow for the kind of name', () => {

@@ -257,7 +257,6 @@ export class WebTier extends Construct {
       open: false,
     });
     const targetGroup = https.addTargets('Instances', {
-      targetGroupName: props.naming.name('targetGroup'),
       port: props.appPort,
       protocol: elbv2.ApplicationProtocol.HTTP,
       targets: [this.autoScalingGroup],
