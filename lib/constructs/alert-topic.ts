@@ -1,4 +1,4 @@
-import type { RemovalPolicy } from 'aws-cdk-lib';
+import { Stack, type RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -12,12 +12,15 @@ export interface AlertTopicProps {
   readonly emails: string[];
   /** Removal policy of the topic's key. */
   readonly removalPolicy: RemovalPolicy;
+  /** Only CloudWatch alarms of this account and region whose names start with this may publish. */
+  readonly alarmNamePrefix: string;
 }
 
 /**
  * The SNS topic every alarm of a region notifies: encrypted with its own key,
- * whose policy lets CloudWatch (and nothing else outside IAM) publish, SSL-only,
- * with e-mail subscriptions.
+ * SSL-only, with e-mail subscriptions. A topic policy replaces SNS's default policy,
+ * so the policy itself must let CloudWatch publish: only the account's own alarms of
+ * this app may (aws:SourceAccount and aws:SourceArn guard against a confused deputy).
  */
 export class AlertTopic extends Construct {
   /** The topic. */
@@ -40,6 +43,19 @@ export class AlertTopic extends Construct {
       masterKey: key,
       enforceSSL: true,
     });
+    const { account, region, partition } = Stack.of(this);
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': account },
+          ArnLike: { 'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${account}:alarm:${props.alarmNamePrefix}*` },
+        },
+      }),
+    );
     for (const email of props.emails) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
   }
 }

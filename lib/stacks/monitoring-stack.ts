@@ -28,6 +28,7 @@ export class MonitoringStack extends ServiceStack {
       topicName: this.names.name('snsTopic', 'alerts'),
       emails: this.config.alertEmails,
       removalPolicy: this.statefulRemovalPolicy,
+      alarmNamePrefix: `${this.config.name}-`,
     }).topic;
 
     this.alarms = new RegionalAlarms(this, 'Alarms', {
