@@ -1,9 +1,12 @@
 /**
- * Synthesizes an environment and prints its resilience report, read from the templates.
+ * Synthesizes an environment and prints its resilience report, read from the templates,
+ * and the service quotas its account needs with every environment configured for it.
  * Usage: npm run report -- -c env=prod
  */
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
+import { ENVIRONMENT_NAMES, REGIONS, loadConfig } from '../lib/config';
+import { accountQuotaUse, formatQuotaUse } from '../lib/report/quotas';
 import { formatReport, resilienceReport } from '../lib/report/resilience';
 
 const args = process.argv.slice(2);
@@ -12,3 +15,8 @@ const envName = contextArg >= 0 ? args[contextArg + 1].slice('env='.length) : 'd
 const outdir = path.join('cdk.out', `report-${envName}`);
 execFileSync('npx', ['cdk', 'synth', '-q', '-c', `env=${envName}`, '--output', outdir], { stdio: ['ignore', 'ignore', 'inherit'] });
 console.log(formatReport(resilienceReport(outdir)));
+
+const defaultAccount = process.env.CDK_DEFAULT_ACCOUNT || undefined;
+const { account } = loadConfig(envName, { defaultAccount });
+const sharing = ENVIRONMENT_NAMES.map((name) => loadConfig(name, { defaultAccount })).filter((config) => config.account === account);
+console.log(formatQuotaUse(account, sharing, accountQuotaUse(sharing, REGIONS)).join('\n'));

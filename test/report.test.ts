@@ -1,6 +1,10 @@
 import * as path from 'node:path';
+import { ENVIRONMENT_NAMES, REGIONS } from '../lib/config';
+import { accountQuotaUse, formatQuotaUse } from '../lib/report/quotas';
 import { formatReport, resilienceReport } from '../lib/report/resilience';
+import { synthesized } from './support/assembly';
 import { ASSEMBLY_ROOT, offlineConfig } from './support/synth';
+import { vpcView } from './support/vpc';
 
 describe.each(['dev', 'prod'] as const)('the %s resilience report', (envName) => {
   const config = offlineConfig(envName);
@@ -49,5 +53,47 @@ describe.each(['dev', 'prod'] as const)('the %s resilience report', (envName) =>
     expect(text).toContain(`Resilience report: ${envName}`);
     expect(text).toContain(`Auto Scaling min/desired/max: ${config.app.minCapacity}/${config.app.desiredCapacity}/${config.app.maxCapacity}`);
     expect(text).toContain(`failover: detection ${report.failover!.detectionSeconds} s`);
+  });
+});
+
+describe('the service quotas in the report', () => {
+  const configs = ENVIRONMENT_NAMES.map(offlineConfig);
+
+  it.each(ENVIRONMENT_NAMES)('count what the %s templates create in each region', (envName) => {
+    const assembly = synthesized(envName);
+    const config = offlineConfig(envName);
+    for (const region of REGIONS) {
+      const resources = assembly.stackNames
+        .filter((stack) => assembly.stackEnvironment(stack).endsWith(`/${region}`))
+        .flatMap((stack) => Object.values(assembly.template(stack).toJSON().Resources as Record<string, { Type: string; Properties?: Record<string, unknown> }>));
+      const count = (type: string) => resources.filter((r) => r.Type === type).length;
+      const vpc = vpcView(assembly.template(`${envName}-network-${region}`));
+      const natAzs = vpc.natGateways.map((nat) => vpc.subnets.find((s) => s.id === nat.subnetId)!.availabilityZone);
+      const natsPerAz = Math.max(...natAzs.map((az) => natAzs.filter((other) => other === az).length));
+      const used = Object.fromEntries(accountQuotaUse([config], [region]).map((u) => [u.quota.code, u.used]));
+      expect({ region, ...used }).toEqual({
+        region,
+        'L-0263D0A3': count('AWS::EC2::EIP'),
+        'L-F678F1CE': count('AWS::EC2::VPC'),
+        'L-A4707A72': count('AWS::EC2::InternetGateway'),
+        'L-FE5A380F': natsPerAz,
+        'L-53DA6B97': count('AWS::ElasticLoadBalancingV2::LoadBalancer'),
+      });
+    }
+  });
+
+  it('say which quota to raise when dev, test and prod share one account: 9 Elastic IPs per region', () => {
+    const use = accountQuotaUse(configs, REGIONS);
+    expect(use.filter((u) => u.exceedsDefault).map((u) => [u.region, u.quota.name, u.used])).toEqual([
+      ['us-east-1', 'EC2-VPC Elastic IPs', 9],
+      ['eu-west-1', 'EC2-VPC Elastic IPs', 9],
+    ]);
+    const text = formatQuotaUse('111111111111', configs, use).join('\n');
+    expect(text).toContain('--service-code ec2 --quota-code L-0263D0A3 --desired-value 9');
+    expect(text).toContain('us-east-1: EC2-VPC Elastic IPs 9/5');
+  });
+
+  it('need no increase for one environment alone', () => {
+    expect(accountQuotaUse([offlineConfig('prod')], REGIONS).filter((u) => u.exceedsDefault)).toEqual([]);
   });
 });
