@@ -175,9 +175,10 @@ describe('the execution policies', () => {
     }
   });
 
-  it('pass roles only to the services whose principals the roles trust', () => {
-    const [passRole] = allowing('iam:PassRole');
-    expect(allowing('iam:PassRole')).toHaveLength(1);
+  it('pass roles only to the services whose principals the roles trust, and their own role only to nested stacks', () => {
+    const [passRole, nested] = allowing('iam:PassRole');
+    expect(allowing('iam:PassRole')).toHaveLength(2);
+    expect(nested).toMatchObject({ Resource: 'arn:aws:iam::*:role/cdk-*-cfn-exec-role-*', Condition: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } } });
     expect(passRole.Condition?.StringEquals?.['iam:PassedToService']).toEqual([...PASS_ROLE_SERVICES]);
     const trusted = new Set(
       ENVIRONMENT_NAMES.flatMap((e) => resourcesOf(e))
@@ -265,5 +266,11 @@ describe('the permissions boundary', () => {
 
   it('fits one managed policy', () => {
     expect(policySize(permissionsBoundaryDocument())).toBeLessThanOrEqual(MANAGED_POLICY_MAX_CHARS);
+  });
+});
+
+describe('supplementary handler permissions', () => {
+  it('let the pipeline pass a connection under either CodeConnections prefix', () => {
+    expect(requiredActions(['AWS::CodePipeline::Pipeline'])).toEqual(expect.arrayContaining(['codestar-connections:PassConnection', 'codeconnections:PassConnection']));
   });
 });

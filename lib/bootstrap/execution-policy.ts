@@ -1,5 +1,5 @@
 import { MANDATORY_TAG_KEYS } from '../tagging';
-import { UNREGISTERED_TYPES, handlerPermissionTable, requiredActions, type HandlerPermissionTable } from './handler-permissions';
+import { UNREGISTERED_TYPES, handledTypes, handlerPermissionTable, requiredActions, type HandlerPermissionTable } from './handler-permissions';
 
 /** One statement of an IAM policy document, as IAM reads it. */
 export interface PolicyStatement {
@@ -50,12 +50,13 @@ export const PASS_ROLE_SERVICES = [
   'vpc-flow-logs.amazonaws.com',
 ] as const;
 
-/** The services whose service-linked roles the app's resources create on first use. */
+/** The services whose service-linked roles the handlers of the app's resources create on first use (Auto Scaling, Backup, load balancers, RDS, WAF logging). */
 export const SERVICE_LINKED_ROLE_SERVICES = [
   'autoscaling.amazonaws.com',
   'backup.amazonaws.com',
   'elasticloadbalancing.amazonaws.com',
   'rds.amazonaws.com',
+  'wafv2.amazonaws.com',
 ] as const;
 
 /**
@@ -188,6 +189,15 @@ function rotationApplicationRoleStatements(environments: readonly string[]): Pol
   ];
 }
 
+/** A nested stack runs with its parent's execution role, which CloudFormation's stack handler passes on (iam:PassRole). */
+const PASS_EXECUTION_ROLE_TO_NESTED_STACKS: PolicyStatement = {
+  Sid: 'PassExecutionRoleToNestedStacks',
+  Effect: 'Allow',
+  Action: ['iam:PassRole'],
+  Resource: 'arn:aws:iam::*:role/cdk-*-cfn-exec-role-*',
+  Condition: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },
+};
+
 /** Length of a document as IAM counts it (without whitespace). */
 export function policySize(document: PolicyDocument): number {
   return JSON.stringify(document).length;
@@ -207,7 +217,8 @@ function statements(options: ExecutionPolicyOptions): PolicyStatement[] {
   }
   const budget = MANAGED_POLICY_MAX_CHARS - policySize({ Version: '2012-10-17', Statement: [] });
   const exempt = types.includes(SERVERLESS_APPLICATION) ? rotationApplicationRoleStatements(options.environments) : [];
-  return [...groups.values(), ...exempt].flatMap((statement) => splitToFit(statement, budget));
+  const nested = handledTypes(types).includes('AWS::CloudFormation::Stack') ? [PASS_EXECUTION_ROLE_TO_NESTED_STACKS] : [];
+  return [...groups.values(), ...exempt, ...nested].flatMap((statement) => splitToFit(statement, budget));
 }
 
 /** `statement` as one or more statements of the same scope, each within `budget` characters. */

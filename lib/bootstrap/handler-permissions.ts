@@ -70,6 +70,18 @@ export const UNREGISTERED_TYPES: Readonly<Record<string, UnregisteredType>> = {
   },
 };
 
+/**
+ * Permissions a registry type's handlers need beyond what its schema lists, each with why.
+ */
+export const SUPPLEMENTARY_PERMISSIONS: Readonly<Record<string, { handlers: HandlerPermissions; source: string }>> = {
+  'AWS::CodePipeline::Pipeline': {
+    handlers: { create: ['codeconnections:PassConnection'], update: ['codeconnections:PassConnection'] },
+    source:
+      'the schema lists codestar-connections:PassConnection; a connection created under the newer codeconnections ARN prefix ' +
+      '(as the config\'s connectionArn may be) is authorized under that prefix',
+  },
+};
+
 /** Lambda-backed custom resources: CloudFormation invokes the provider's function; the function's own role makes its calls. */
 export const CUSTOM_RESOURCE_PERMISSIONS: HandlerPermissions = {
   create: ['lambda:InvokeFunction'],
@@ -123,7 +135,9 @@ export function handlerPermissionsOf(type: string, table: HandlerPermissionTable
   if (isCustomResource(type)) return CUSTOM_RESOURCE_PERMISSIONS;
   const permissions = UNREGISTERED_TYPES[type]?.handlers ?? table.types[type];
   if (!permissions) throw new UnknownResourceTypeError(type);
-  return permissions;
+  const extra = SUPPLEMENTARY_PERMISSIONS[type]?.handlers;
+  if (!extra) return permissions;
+  return Object.fromEntries(DEPLOY_HANDLERS.map((h) => [h, [...(permissions[h] ?? []), ...(extra[h] ?? [])]]));
 }
 
 /** Every action the deploy handlers of `types` (and what they create) call, sorted. */
