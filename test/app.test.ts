@@ -101,7 +101,6 @@ describe.each(['dev', 'prod'] as const)('%s app tier', (envName) => {
         TargetType: 'instance',
         HealthCheckPath: HEALTH_CHECK_PATH,
         Matcher: { HttpCode: '200' },
-        Name: `${stackName}`.slice(0, 32),
       });
     });
 
