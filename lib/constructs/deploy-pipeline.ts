@@ -6,7 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { acknowledge } from '../compliance/acknowledge';
+import { acknowledge, type Acknowledgement } from '../compliance/acknowledge';
 import type { ServiceNaming } from '../naming';
 import { EncryptionKey } from './encryption-key';
 import { ManagedPolicyRole } from './managed-policy-role';
@@ -113,6 +113,8 @@ interface BuildStep {
   readonly assumesBootstrapRoles: boolean;
   /** What else the step's role may do. @default - nothing else */
   readonly statements?: iam.PolicyStatement[];
+  /** Why the wildcards in `statements` are safe (cdk-nag AwsSolutions-IAM5). @default - none */
+  readonly acknowledgements?: Acknowledgement[];
   readonly timeout?: Duration;
 }
 
@@ -346,6 +348,7 @@ export class DeployPipeline extends Construct {
       }),
     });
     this.acknowledgeGrantWildcards(role, { writesArtifacts: step.outputFiles !== undefined, project });
+    if (step.acknowledgements) acknowledge(role.permissions!, ...step.acknowledgements);
     return project;
   }
 
@@ -358,7 +361,7 @@ export class DeployPipeline extends Construct {
     const { targetAccount } = this.props;
     const stackArn = `arn:${stack.partition}:cloudformation:${check.region}:${targetAccount}:stack/${check.appStackName}/*`;
     const alarmsArn = `arn:${stack.partition}:cloudwatch:${check.region}:${targetAccount}:alarm:${check.alarmNamePrefix}*`;
-    const project = this.createProject({
+    return this.createProject({
       name: verifyStep(wave),
       description: `Checks ${check.region} after the ${wave.id} wave: /health answers 200 and no ${check.alarmNamePrefix}* alarm is in ALARM`,
       install: [],
@@ -366,23 +369,20 @@ export class DeployPipeline extends Construct {
       assumesBootstrapRoles: false,
       statements: [
         new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [stackArn] }),
-        // DescribeAlarms is authorized per alarm ARN, so a name prefix bounds what the check can read.
+        // DescribeAlarms can be scoped to metric alarms' ARNs (only composite alarms need "*"; the app has none).
         new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: [alarmsArn] }),
       ],
+      acknowledgements: [
+        {
+          id: `AwsSolutions::AwsSolutions-IAM5[Resource::${stackArn}]`,
+          reason: `The trailing wildcard is the stack id CloudFormation appends to ${check.appStackName}'s ARN; the statement allows only DescribeStacks on that one stack.`,
+        },
+        {
+          id: `AwsSolutions::AwsSolutions-IAM5[Resource::${alarmsArn}]`,
+          reason: `The alarms of ${check.region}'s monitoring stack, which the check must find out of ALARM; the statement allows only DescribeAlarms, on names under that prefix alone.`,
+        },
+      ],
     });
-    const role = project.role as ManagedPolicyRole;
-    acknowledge(
-      role.permissions!,
-      {
-        id: `AwsSolutions::AwsSolutions-IAM5[Resource::${stackArn}]`,
-        reason: `The trailing wildcard is the stack id CloudFormation appends to ${check.appStackName}'s ARN; the statement allows only DescribeStacks on that one stack.`,
-      },
-      {
-        id: `AwsSolutions::AwsSolutions-IAM5[Resource::${alarmsArn}]`,
-        reason: `The alarms of ${check.region}'s monitoring stack, which the check must find out of ALARM; the statement allows only DescribeAlarms, on names under that prefix alone.`,
-      },
-    );
-    return project;
   }
 
   /** The CLI's deploy, file-publishing and lookup roles in each target region, which the bootstrap template names. */
