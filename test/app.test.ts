@@ -173,7 +173,7 @@ describe.each(['dev', 'prod'] as const)('%s app tier', (envName) => {
       expect(asg.CreationPolicy).toEqual({ ResourceSignal: { Count: config.app.desiredCapacity, Timeout: timeout } });
       expect(asg.UpdatePolicy.AutoScalingRollingUpdate).toEqual({
         MaxBatchSize: 1,
-        MinInstancesInService: config.app.minCapacity,
+        MinInstancesInService: config.app.desiredCapacity,
         WaitOnResourceSignals: true,
         PauseTime: timeout,
         SuspendProcesses: ['AZRebalance', 'ScheduledActions'],
@@ -198,7 +198,7 @@ describe.each(['dev', 'prod'] as const)('%s app tier', (envName) => {
       });
       expect(asg.Properties.VPCZoneIdentifier.map((s: any) => outputFrom(s).OutputName.match(/appSubnet\d/)?.[0])).toEqual(['appSubnet1', 'appSubnet2', 'appSubnet3']);
       expect(asg.Properties.MixedInstancesPolicy.LaunchTemplate.Overrides).toEqual(config.app.instanceTypes.map((t) => ({ InstanceType: t })));
-      expect(asg.UpdatePolicy.AutoScalingRollingUpdate).toMatchObject({ MaxBatchSize: 1, MinInstancesInService: config.app.minCapacity });
+      expect(asg.UpdatePolicy.AutoScalingRollingUpdate).toMatchObject({ MaxBatchSize: 1, MinInstancesInService: config.app.desiredCapacity });
     });
 
     it('scales on CPU with step policies driven by a high and a low CloudWatch alarm', () => {

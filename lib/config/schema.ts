@@ -246,6 +246,12 @@ export const environmentConfigSchema = z
       ctx.addIssue({ code: 'custom', path: ['app', 'minCapacity'], message: `(${minCapacity}) exceeds app.maxCapacity (${maxCapacity})` });
     } else if (desiredCapacity < minCapacity || desiredCapacity > maxCapacity) {
       ctx.addIssue({ code: 'custom', path: ['app', 'desiredCapacity'], message: `(${desiredCapacity}) must lie between minCapacity ${minCapacity} and maxCapacity ${maxCapacity}` });
+    } else if (desiredCapacity === maxCapacity) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['app', 'maxCapacity'],
+        message: `(${maxCapacity}) must exceed app.desiredCapacity: a rolling update keeps desiredCapacity instances in service and launches each new one above it`,
+      });
     }
     const architectures = new Set(config.app.instanceTypes.filter(isKnownInstanceType).map((t) => new ec2.InstanceType(t).architecture));
     if (architectures.size > 1) {

@@ -209,7 +209,8 @@ export class WebTier extends Construct {
       signals: autoscaling.Signals.waitForAll({ timeout: signalTimeout(props.healthCheckGracePeriod) }),
       updatePolicy: autoscaling.UpdatePolicy.rollingUpdate({
         maxBatchSize: 1,
-        minInstancesInService: props.minCapacity,
+        // Full capacity serves throughout: each new instance is launched, and signals, before an old one goes.
+        minInstancesInService: props.desiredCapacity,
         // Health checks, replacement of unhealthy instances and CPU scaling keep working during a
         // rollout; only processes that would move instances on their own account are held.
         suspendProcesses: [autoscaling.ScalingProcess.AZ_REBALANCE, autoscaling.ScalingProcess.SCHEDULED_ACTIONS],

@@ -32,3 +32,15 @@ describe('app.amiIds', () => {
     expect(attempt).toThrow(/app\.amiIds\.us-east-1: /);
   });
 });
+
+describe('app capacity for rolling updates', () => {
+  it('refuses a maximum equal to the desired capacity, which leaves no room for the next instance', () => {
+    const attempt = () => validateConfig('dev', { ...ENVIRONMENTS.dev, app: { ...ENVIRONMENTS.dev.app, desiredCapacity: 3, maxCapacity: 3 } });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/^Invalid configuration for environment "dev": app\.maxCapacity: \(3\) must exceed app\.desiredCapacity: a rolling update[^\n]*$/);
+  });
+
+  it.each(ENVIRONMENT_NAMES)('leaves room above the desired capacity in %s', (envName) => {
+    expect(ENVIRONMENTS[envName].app.maxCapacity).toBeGreaterThan(ENVIRONMENTS[envName].app.desiredCapacity);
+  });
+});
