@@ -302,16 +302,16 @@ describe("the standby check's buildspec, run locally with aws, curl and sleep st
       writeFileSync(path.join(dir, name), `#!/bin/bash\necho "${name} $*" >> "$STUB_LOG"\n${body}\n`);
       chmodSync(path.join(dir, name), 0o755);
     };
-    stub('aws', 'case "$2" in describe-stacks) echo dev-app-lb.eu-west-1.elb.amazonaws.com ;; describe-alarms) echo "$STUB_ALARMS" ;; esac');
+    stub('aws', 'case "$2" in describe-stacks) [ -z "$STUB_DENIED" ] && echo dev-app-lb.eu-west-1.elb.amazonaws.com ;; describe-alarms) [ -z "$STUB_DENIED" ] && echo "$STUB_ALARMS" ;; esac');
     stub('curl', 'printf %s "$STUB_STATUS"; [ "$STUB_STATUS" != 000 ]');
     stub('sleep', '');
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const check = (status: string, alarms: string) => {
-    const log = path.join(dir, `calls-${status}-${alarms.length}`);
+  const check = (status: string, alarms: string, denied = '') => {
+    const log = path.join(dir, `calls-${status}-${alarms.length}-${denied}`);
     const result = spawnSync('bash', ['-c', script], {
-      env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, STUB_LOG: log, STUB_STATUS: status, STUB_ALARMS: alarms },
+      env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, STUB_LOG: log, STUB_STATUS: status, STUB_ALARMS: alarms, STUB_DENIED: denied },
       encoding: 'utf8',
     });
     return { status: result.status, stderr: result.stderr, calls: readFileSync(log, 'utf8') };
@@ -330,6 +330,12 @@ describe("the standby check's buildspec, run locally with aws, curl and sleep st
     expect(status).not.toBe(0);
     expect(stderr).toContain(`answered ${answer}, not 200`);
     expect(calls).not.toContain('describe-alarms');
+  });
+
+  it('fails, without requesting /health, when it may not read the app stack', () => {
+    const { status, calls } = check('200', '', 'AccessDenied');
+    expect(status).not.toBe(0);
+    expect(calls).not.toContain('curl');
   });
 
   it('fails when an alarm of the region is in ALARM, naming it', () => {
