@@ -301,7 +301,7 @@ export class WebTier extends Construct {
   }
 }
 
-/** Launch, OS boot and the boot script up to the health wait: measured in minutes on these instance sizes, not seconds. */
+/** Launch, OS boot and the boot script before its health wait: usually 1–3 minutes on AL2023; 5 leave room for a slow launch or the dnf fallback. */
 const BOOT_ALLOWANCE = Duration.minutes(5);
 
 /**
@@ -309,6 +309,6 @@ const BOOT_ALLOWANCE = Duration.minutes(5);
  * wait (the grace period) plus its boot, so an instance that never serves signals
  * failure itself before CloudFormation gives up on it.
  */
-export function signalTimeout(healthCheckGracePeriod: Duration): Duration {
+function signalTimeout(healthCheckGracePeriod: Duration): Duration {
   return Duration.seconds(healthCheckGracePeriod.toSeconds() + BOOT_ALLOWANCE.toSeconds());
 }
