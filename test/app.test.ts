@@ -1,13 +1,13 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ENVIRONMENTS, REGIONS, validateConfig } from '../lib/config';
-import { HEALTH_CHECK_PATH } from '../lib/constructs/web-server-user-data';
+import { HEALTH_CHECK_PATH, HEALTH_WAIT_INTERVAL_SECONDS, SIGNAL_SCRIPT_PATH } from '../lib/constructs/web-server-user-data';
 import { AppStack } from '../lib/stacks/app-stack';
 import { PrimaryDataStack } from '../lib/stacks/data-stacks';
 import { NetworkStack } from '../lib/stacks/network-stack';
 import { synthesized } from './support/assembly';
 import { offlineConfig, testApp } from './support/synth';
 
-type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; UpdatePolicy?: any }>;
+type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; UpdatePolicy?: any; CreationPolicy?: any }>;
 
 const ofType = (resources: Resources, type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 const only = (resources: Resources, type: string) => {
@@ -23,7 +23,7 @@ describe.each(['dev', 'prod'] as const)('%s app tier', (envName) => {
     const stackName = `${envName}-app-${region}`;
     const template = synthesized(envName).template(stackName);
     const resources = template.toJSON().Resources as Resources;
-    const parameters = template.toJSON().Parameters as Record<string, { Default?: string }>;
+    const parameters = template.toJSON().Parameters as Record<string, { Type: string; Default?: string }>;
     const alb = only(resources, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
     const attributes = Object.fromEntries(alb.Properties.LoadBalancerAttributes.map((a: any) => [a.Key, a.Value]));
     const albSg = ofType(resources, 'AWS::EC2::SecurityGroup').find(([id]) => id.includes('LoadBalancerSecurityGroup'))![0];
@@ -127,10 +127,10 @@ describe.each(['dev', 'prod'] as const)('%s app tier', (envName) => {
       ]);
     });
 
-    it('launches Amazon Linux 2023 from the public SSM parameter, for the instance types\' architecture', () => {
-      const imageParameter = launchData.ImageId.Ref;
-      const arch = config.app.instanceTypes[0].match(/^[a-z]+\d+g/) ? 'arm64' : 'x86_64';
-      expect(parameters[imageParameter].Default).toMatch(new RegExp(`^/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-[0-9.]+-${arch}$`));
+    it('launches the AMI pinned in config for this region, resolving no SSM parameter at deploy', () => {
+      expect(launchData.ImageId).toBe(config.app.amiIds[region]);
+      const ssmParameters = Object.entries(parameters).filter(([, p]: [string, any]) => p.Type.startsWith('AWS::SSM::Parameter'));
+      expect(ssmParameters.map(([id]) => id)).toEqual(['BootstrapVersion']);
     });
 
     it('requires IMDSv2, encrypts a gp3 root volume, monitors in detail and has no key pair', () => {
@@ -145,12 +145,44 @@ describe.each(['dev', 'prod'] as const)('%s app tier', (envName) => {
     it('serves the application and /health from a small boot script', () => {
       const script: string = launchData.UserData['Fn::Base64'];
       expect(typeof script).toBe('string');
-      expect(script.length).toBeLessThan(2048);
+      expect(script.length).toBeLessThan(4096);
       expect(script).toContain(`Environment=PORT=${config.app.port} REGION=${region}`);
       expect(script).toContain(`self.path == "${HEALTH_CHECK_PATH}"`);
       expect(script).toContain('ThreadingHTTPServer');
       expect(script).toContain('systemctl enable --now webtier.service');
-      expect(script).not.toMatch(/curl|wget|dnf|yum/);
+      // Nothing is fetched at boot: curl only asks the local server, and dnf runs only on an image without cfn-signal.
+      expect(script).not.toMatch(/wget|yum/);
+      expect(script.match(/curl .*/g)).toEqual([expect.stringContaining('"$url"')]);
+      expect(script.match(/.*dnf .*/g)).toEqual(['[ -x /opt/aws/bin/cfn-signal ] || dnf install -y aws-cfn-bootstrap']);
+    });
+
+    it('signals the group only after the local /health answers, with the stack, group and region', () => {
+      const script: string = launchData.UserData['Fn::Base64'];
+      const lastLine = script.trim().split('\n').pop();
+      const attempts = config.app.healthCheckGraceSeconds / HEALTH_WAIT_INTERVAL_SECONDS;
+      expect(lastLine).toBe(
+        `PATH=/opt/aws/bin:$PATH ${SIGNAL_SCRIPT_PATH} http://127.0.0.1:${config.app.port}${HEALTH_CHECK_PATH} ${attempts} ${HEALTH_WAIT_INTERVAL_SECONDS} ` +
+          `--stack ${stackName} --resource ${asg.id} --region ${region}`,
+      );
+    });
+
+    it('creates and updates the group only on signals, within the health wait plus boot time', () => {
+      const timeoutSeconds = config.app.healthCheckGraceSeconds + 300;
+      const timeout = `PT${timeoutSeconds / 60}M`;
+      expect(asg.CreationPolicy).toEqual({ ResourceSignal: { Count: config.app.desiredCapacity, Timeout: timeout } });
+      expect(asg.UpdatePolicy.AutoScalingRollingUpdate).toEqual({
+        MaxBatchSize: 1,
+        MinInstancesInService: config.app.desiredCapacity,
+        WaitOnResourceSignals: true,
+        PauseTime: timeout,
+        SuspendProcesses: ['AZRebalance', 'ScheduledActions'],
+      });
+    });
+
+    it('keeps health checks, unhealthy-instance replacement and alarm-driven scaling on during a rollout', () => {
+      for (const process of ['HealthCheck', 'ReplaceUnhealthy', 'AlarmNotification', 'Launch', 'Terminate']) {
+        expect(asg.UpdatePolicy.AutoScalingRollingUpdate.SuspendProcesses).not.toContain(process);
+      }
     });
 
     it('spreads the group over the private subnets of all AZs with ELB health checks and rolling updates', () => {
@@ -165,7 +197,7 @@ describe.each(['dev', 'prod'] as const)('%s app tier', (envName) => {
       });
       expect(asg.Properties.VPCZoneIdentifier.map((s: any) => outputFrom(s).OutputName.match(/appSubnet\d/)?.[0])).toEqual(['appSubnet1', 'appSubnet2', 'appSubnet3']);
       expect(asg.Properties.MixedInstancesPolicy.LaunchTemplate.Overrides).toEqual(config.app.instanceTypes.map((t) => ({ InstanceType: t })));
-      expect(asg.UpdatePolicy.AutoScalingRollingUpdate).toMatchObject({ MaxBatchSize: 1, MinInstancesInService: config.app.minCapacity });
+      expect(asg.UpdatePolicy.AutoScalingRollingUpdate).toMatchObject({ MaxBatchSize: 1, MinInstancesInService: config.app.desiredCapacity });
     });
 
     it('scales on CPU with step policies driven by a high and a low CloudWatch alarm', () => {
@@ -225,7 +257,7 @@ describe.each(['dev', 'prod'] as const)('%s app tier', (envName) => {
       expect(outputFrom(toDatabase[0].GroupId).StackName).toBe(`${envName}-data-${region}`);
     });
 
-    it('gives the instances Session Manager, the CloudWatch agent and read access to the DB secret only', () => {
+    it('gives the instances Session Manager, the CloudWatch agent, read access to the DB secret and signals to their own stack only', () => {
       const role = only(resources, 'AWS::IAM::Role').Properties;
       expect(JSON.stringify(role.ManagedPolicyArns)).toContain('AmazonSSMManagedInstanceCore');
       expect(JSON.stringify(role.ManagedPolicyArns)).toContain('CloudWatchAgentServerPolicy');
@@ -234,9 +266,10 @@ describe.each(['dev', 'prod'] as const)('%s app tier', (envName) => {
       const actions = statements.flatMap((s: any) => [s.Action].flat());
       expect(actions.sort()).toEqual(
         region === 'us-east-1'
-          ? ['kms:Decrypt', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']
-          : ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+          ? ['cloudformation:SignalResource', 'kms:Decrypt', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']
+          : ['cloudformation:SignalResource', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
       );
+      expect(statements.find((s: any) => s.Action === 'cloudformation:SignalResource').Resource).toEqual({ Ref: 'AWS::StackId' });
       expect(JSON.stringify(statements)).toContain(`${envName}-data-us-east-1`);
       for (const statement of statements) expect(statement.Resource).not.toBe('*');
     });

@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { DefaultStackSynthesizer } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../lib/app';
@@ -8,7 +12,7 @@ import { offlineConfig, testApp } from './support/synth';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string }>;
 
-const STEPS = ['synth', 'diff', 'deploy'] as const;
+const STEPS = ['synth', 'diff', 'deploy', 'verify-standby'] as const;
 
 /** Whether a template fragment refers to the resource with this logical id. */
 const mentions = (value: unknown, logicalId: string) => JSON.stringify(value).includes(`"${logicalId}"`);
@@ -27,7 +31,7 @@ describe.each(ENVIRONMENT_NAMES)('%s pipeline', (envName) => {
   const projectIdOf = (step: string) => idsOf('AWS::CodeBuild::Project').find((id) => resources[id].Properties.Name === `${stackName}-${step}`)!;
   const project = (step: string) => resources[projectIdOf(step)].Properties;
   const buildSpec = (step: string) => JSON.parse(project(step).Source.BuildSpec);
-  const commands = (step: string) => Object.values(buildSpec(step).phases).flatMap((phase: any) => phase.commands);
+  const commands = (step: string) => Object.values(buildSpec(step).phases).flatMap((phase: any) => phase.commands ?? []);
   const roleIdOf = (step: string) => project(step).ServiceRole['Fn::GetAtt'][0] as string;
   const bootstrapRoles = REGIONS.flatMap((region) =>
     ['deploy', 'file-publishing', 'lookup'].map(
@@ -41,8 +45,9 @@ describe.each(ENVIRONMENT_NAMES)('%s pipeline', (envName) => {
     expect(synthesized(envName).stackEnvironment(stackName)).toBe(`aws://${config.account}/us-east-1`);
   });
 
-  it(`runs Source, Synth, Diff, ${config.requireApproval ? 'Approve, ' : ''}Deploy in that order`, () => {
-    const expected = { dev: ['Source', 'Synth', 'Diff', 'Deploy'], test: ['Source', 'Synth', 'Diff', 'Approve', 'Deploy'], prod: ['Source', 'Synth', 'Diff', 'Approve', 'Deploy'] };
+  it(`runs Source, Synth, Diff, ${config.requireApproval ? 'Approve, ' : ''}then the waves, checking the standby before the primary`, () => {
+    const waves = ['DeployStateful', 'DeployStandby', 'VerifyStandby', 'DeployPrimary', 'DeployGlobal'];
+    const expected = { dev: ['Source', 'Synth', 'Diff', ...waves], test: ['Source', 'Synth', 'Diff', 'Approve', ...waves], prod: ['Source', 'Synth', 'Diff', 'Approve', ...waves] };
     expect(stages.map((s) => s.Name)).toEqual(expected[envName]);
   });
 
@@ -55,13 +60,21 @@ describe.each(ENVIRONMENT_NAMES)('%s pipeline', (envName) => {
     ]);
   });
 
-  it('installs, tests and synthesizes in the Synth step', () => {
-    expect(commands('synth')).toEqual(['npm ci', 'npm test', `npx cdk synth -c env=${envName} -c pipeline=false`]);
+  it('installs, tests and synthesizes once in the Synth step, exporting the assembly and the CLI as CloudAssembly', () => {
+    expect(commands('synth')).toEqual(['npm ci', 'npm test', `npx cdk synth -c env=${envName} -c pipeline=false --output cdk.out`]);
+    expect(buildSpec('synth').artifacts).toEqual({ files: ['cdk.out/**/*', 'node_modules/aws-cdk/**/*'] });
+    expect(stages.find((s) => s.Name === 'Synth')!.Actions[0].OutputArtifacts).toEqual([{ Name: 'CloudAssembly' }]);
   });
 
-  it('writes cdk diff to the log and cdk-diff.txt, failing when cdk diff fails', () => {
+  it('diffs the synthesized assembly, not a new synth, then reviews it against the deployed templates', () => {
     expect(buildSpec('diff').env.shell).toBe('bash');
-    expect(commands('diff')).toEqual(['npm ci', `set -o pipefail; npx cdk diff -c env=${envName} -c pipeline=false 2>&1 | tee cdk-diff.txt`]);
+    expect(commands('diff')).toEqual([
+      'npm ci',
+      'ln -sfn "$CODEBUILD_SRC_DIR_CloudAssembly/cdk.out" cdk.out',
+      'set -o pipefail; npx cdk diff --app cdk.out 2>&1 | tee cdk-diff.txt',
+      `bash scripts/fetch-deployed-templates.sh ${envName} deployed && npm run review -- --base deployed --head cdk.out -c env=${envName}`,
+    ]);
+    expect(stages.find((s) => s.Name === 'Diff')!.Actions[0].InputArtifacts).toEqual([{ Name: 'Source' }, { Name: 'CloudAssembly' }]);
   });
 
   it('exports cdk-diff.txt as the Diff action\'s CdkDiff artifact', () => {
@@ -71,8 +84,68 @@ describe.each(ENVIRONMENT_NAMES)('%s pipeline', (envName) => {
     expect(diffAction.Configuration.ProjectName).toEqual({ Ref: projectIdOf('diff') });
   });
 
-  it('deploys every stack of the environment except the pipeline\'s own', () => {
-    expect(commands('deploy')).toEqual(['npm ci', `npx cdk deploy --all -c env=${envName} -c pipeline=false --require-approval never`]);
+  describe('deploy waves', () => {
+    const deployActions = stages.filter((s) => s.Name.startsWith('Deploy')).map((s) => s.Actions[0]);
+    const waveStacks = deployActions.map((a) => JSON.parse(a.Configuration.EnvironmentVariables).find((v: any) => v.name === 'STACKS').value.split(' ') as string[]);
+    const waveOf = (stack: string) => waveStacks.findIndex((stacks) => stacks.includes(stack));
+    const stageIndex = (name: string) => stages.findIndex((s) => s.Name === name);
+
+    it('deploy the CloudAssembly artifact of the Synth step, not the source, with the CLI shipped in it and no install or synth', () => {
+      for (const action of deployActions) {
+        expect(action.InputArtifacts).toEqual([{ Name: 'CloudAssembly' }]);
+        expect(action.Configuration.ProjectName).toEqual({ Ref: projectIdOf('deploy') });
+      }
+      expect(commands('deploy')).toEqual(['node node_modules/aws-cdk/bin/cdk deploy $STACKS --app cdk.out --exclusively --require-approval never --concurrency 4']);
+      expect(buildSpec('deploy').phases.install.commands).toBeUndefined();
+    });
+
+    it('deploy every stack of the environment but the pipeline\'s exactly once', () => {
+      const expected = synthesized(envName).stackNames.filter((name) => name !== stackName).sort();
+      expect(waveStacks.flat().sort()).toEqual(expected);
+    });
+
+    it('deploy no stack before a stack it depends on', () => {
+      for (const stack of waveStacks.flat()) {
+        for (const dependency of synthesized(envName).dependencies(stack).filter((d) => d !== stackName)) {
+          expect({ stack, dependency, before: waveOf(dependency) <= waveOf(stack) }).toEqual({ stack, dependency, before: true });
+        }
+      }
+    });
+
+    it('go stateful stacks first, then the standby region, its check, the primary region and the global DNS', () => {
+      expect(waveStacks).toEqual([
+        [`${envName}-network-us-east-1`, `${envName}-data-us-east-1`, `${envName}-network-eu-west-1`, `${envName}-data-eu-west-1`],
+        [`${envName}-app-eu-west-1`, `${envName}-monitoring-eu-west-1`],
+        [`${envName}-app-us-east-1`, `${envName}-monitoring-us-east-1`],
+        [`${envName}-dns-global`],
+      ]);
+      expect(stageIndex('DeployStandby')).toBeLessThan(stageIndex('VerifyStandby'));
+      expect(stageIndex('VerifyStandby')).toBe(stageIndex('DeployPrimary') - 1);
+    });
+
+    it('let each wave\'s stacks deploy side by side, as many as the largest wave holds', () => {
+      expect(Math.max(...waveStacks.map((stacks) => stacks.length))).toBe(4);
+    });
+  });
+
+  describe('the check between the standby and the primary region', () => {
+    const script = commands('verify-standby').join('\n');
+
+    it('asks the regional name for /health through the load balancer the app stack names', () => {
+      expect(script).toContain(`--stack-name ${envName}-app-eu-west-1`);
+      expect(script).toContain(`--connect-to "eu-west-1.${config.dns.domainName}:443:$lb:443" https://eu-west-1.${config.dns.domainName}/health`);
+    });
+
+    it('lets the alarms watch for one evaluation window, then reads the monitoring stack\'s eu-west-1 alarms in ALARM', () => {
+      expect(script).toContain(`sleep ${config.alarms.periodSeconds * config.alarms.evaluationPeriods}`);
+      expect(script).toContain(`aws cloudwatch describe-alarms --region eu-west-1 --state-value ALARM --alarm-name-prefix ${envName}-monitoring-eu-west-1-`);
+    });
+
+    it('needs no install and no bootstrap role', () => {
+      expect(buildSpec('verify-standby').phases.install.commands).toBeUndefined();
+      const [action] = stages.find((s) => s.Name === 'VerifyStandby')!.Actions;
+      expect(action.Configuration.ProjectName).toEqual({ Ref: projectIdOf('verify-standby') });
+    });
   });
 
   if (config.requireApproval) {
@@ -115,11 +188,12 @@ describe.each(ENVIRONMENT_NAMES)('%s pipeline', (envName) => {
           .filter((s) => asList(s.Action).some((a) => actionMatches(a, 'sts:AssumeRole')))
           .flatMap((s) => asList(s.Resource));
       expect(assumable('synth')).toEqual([]);
+      expect(assumable('verify-standby')).toEqual([]);
       expect([...assumable('diff')].sort()).toEqual([...bootstrapRoles].sort());
       expect([...assumable('deploy')].sort()).toEqual([...bootstrapRoles].sort());
     });
 
-    it.each(STEPS)('grant %s nothing beyond its logs, the artifacts and the bootstrap roles', (step) => {
+    it.each(STEPS)('grant %s nothing beyond its logs, the artifacts, the bootstrap roles and (the check) what it reads', (step) => {
       const projectId = projectIdOf(step);
       const logGroupId = project(step).LogsConfig.CloudWatchLogs.GroupName.Ref;
       const purposeOf = (s: Statement): string => {
@@ -132,6 +206,11 @@ describe.each(ENVIRONMENT_NAMES)('%s pipeline', (envName) => {
         if (onlyService('s3') && allMention(artifactBucketId)) return 'artifacts';
         if (onlyService('kms') && allMention(keyId)) return 'artifact key';
         if (actions.length === 1 && actions[0] === 'sts:AssumeRole' && resourceList.every((r) => bootstrapRoles.includes(r as string))) return 'bootstrap roles';
+        if (step === 'verify-standby' && actions.length === 1) {
+          const resource = JSON.stringify(s.Resource);
+          if (actions[0] === 'cloudformation:DescribeStacks' && resource === `"arn:aws:cloudformation:eu-west-1:${config.account}:stack/${envName}-app-eu-west-1/*"`) return 'app stack outputs';
+          if (actions[0] === 'cloudwatch:DescribeAlarms' && resource === `"arn:aws:cloudwatch:eu-west-1:${config.account}:alarm:${envName}-monitoring-eu-west-1-*"`) return 'region alarms';
+        }
         return 'unexpected';
       };
       const statements = statementsOf(step);
@@ -141,9 +220,9 @@ describe.each(ENVIRONMENT_NAMES)('%s pipeline', (envName) => {
       expect(asList(logsStatement?.Action)).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
     });
 
-    it('write no report groups, only read artifacts in synth and deploy', () => {
+    it('write no report groups, only read artifacts in deploy and the check', () => {
       for (const step of STEPS) expect(statementsOf(step).flatMap((s) => asList(s.Action)).filter((a) => a.startsWith('codebuild:'))).toEqual([]);
-      for (const step of ['synth', 'deploy']) {
+      for (const step of ['deploy', 'verify-standby']) {
         expect(statementsOf(step).flatMap((s) => asList(s.Action)).filter((a) => /^s3:(Put|Delete)/.test(a))).toEqual([]);
       }
     });
@@ -160,7 +239,7 @@ describe.each(ENVIRONMENT_NAMES)('%s pipeline', (envName) => {
     expect(allows.flatMap((s) => asList(s.Action)).filter(isServiceWildcard)).toEqual([]);
   });
 
-  it('reads the connection only from the pipeline role, which may start only its own three builds', () => {
+  it('reads the connection only from the pipeline role, which may start only its own builds', () => {
     const pipelineRoleId = pipeline.RoleArn['Fn::GetAtt'][0];
     const statements = roleStatements(template, pipelineRoleId);
     expect(statements).toContainEqual(expect.objectContaining({ Action: 'codestar-connections:UseConnection', Resource: config.pipeline.connectionArn }));
@@ -208,6 +287,61 @@ describe.each(ENVIRONMENT_NAMES)('%s pipeline', (envName) => {
       for (const id of idsOf(type)) expect({ id, policy: resources[id].DeletionPolicy }).toEqual({ id, policy });
     }
     expect(synthesized(envName).terminationProtection(stackName)).toBe(config.protectStatefulResources);
+  });
+});
+
+describe("the standby check's buildspec, run locally with aws, curl and sleep stubbed", () => {
+  const template = synthesized('dev').template('dev-pipeline-us-east-1').toJSON();
+  const project = Object.values(template.Resources as Resources).find((r) => r.Type === 'AWS::CodeBuild::Project' && r.Properties.Name === 'dev-pipeline-us-east-1-verify-standby')!;
+  const script: string = JSON.parse(project.Properties.Source.BuildSpec).phases.build.commands.join('\n');
+  let dir: string;
+
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'verify-standby-'));
+    const stub = (name: string, body: string) => {
+      writeFileSync(path.join(dir, name), `#!/bin/bash\necho "${name} $*" >> "$STUB_LOG"\n${body}\n`);
+      chmodSync(path.join(dir, name), 0o755);
+    };
+    stub('aws', 'case "$2" in describe-stacks) [ -z "$STUB_DENIED" ] && echo dev-app-lb.eu-west-1.elb.amazonaws.com ;; describe-alarms) [ -z "$STUB_DENIED" ] && echo "$STUB_ALARMS" ;; esac');
+    stub('curl', 'printf %s "$STUB_STATUS"; [ "$STUB_STATUS" != 000 ]');
+    stub('sleep', '');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const check = (status: string, alarms: string, denied = '') => {
+    const log = path.join(dir, `calls-${status}-${alarms.length}-${denied}`);
+    const result = spawnSync('bash', ['-c', script], {
+      env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, STUB_LOG: log, STUB_STATUS: status, STUB_ALARMS: alarms, STUB_DENIED: denied },
+      encoding: 'utf8',
+    });
+    return { status: result.status, stderr: result.stderr, calls: readFileSync(log, 'utf8') };
+  };
+
+  it('passes when /health answers 200 and no alarm is in ALARM', () => {
+    const { status, calls } = check('200', '');
+    expect(status).toBe(0);
+    expect(calls).toContain('curl --silent');
+    expect(calls).toContain('--connect-to eu-west-1.app.dev.example.com:443:dev-app-lb.eu-west-1.elb.amazonaws.com:443 https://eu-west-1.app.dev.example.com/health');
+    expect(calls).toContain('aws cloudwatch describe-alarms --region eu-west-1 --state-value ALARM --alarm-name-prefix dev-monitoring-eu-west-1-');
+  });
+
+  it.each(['503', '404', '000'])('fails when /health answers %s, before reading the alarms', (answer) => {
+    const { status, stderr, calls } = check(answer, '');
+    expect(status).not.toBe(0);
+    expect(stderr).toContain(`answered ${answer}, not 200`);
+    expect(calls).not.toContain('describe-alarms');
+  });
+
+  it('fails, without requesting /health, when it may not read the app stack', () => {
+    const { status, calls } = check('200', '', 'AccessDenied');
+    expect(status).not.toBe(0);
+    expect(calls).not.toContain('curl');
+  });
+
+  it('fails when an alarm of the region is in ALARM, naming it', () => {
+    const { status, stderr } = check('200', 'dev-monitoring-eu-west-1-alb-target-5xx');
+    expect(status).not.toBe(0);
+    expect(stderr).toContain('In ALARM in eu-west-1: dev-monitoring-eu-west-1-alb-target-5xx');
   });
 });
 

@@ -7,7 +7,8 @@ const tags = { project: 'webtier', owner: 'platform-team@example.com', costCente
 
 /**
  * Every environment's settings. Values marked "set before deploy" in the README
- * (account, hosted zone, domain, alert e-mails, pipeline connection and repository)
+ * (account, hosted zone, domain, alert e-mails, pipeline connection and repository,
+ * AMI ids)
  * are placeholders here.
  */
 export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
@@ -26,6 +27,7 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
       maxCapacity: 3,
       healthCheckGraceSeconds: 180,
       wafRateLimitPer5Minutes: 2000,
+      amiIds: { 'us-east-1': 'ami-0c1a7f8e2b9d3a401', 'eu-west-1': 'ami-0e5b2d9c7a1f4b602' },
     },
     database: {
       instanceType: 'db.t4g.medium',
@@ -87,6 +89,7 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
       maxCapacity: 4,
       healthCheckGraceSeconds: 180,
       wafRateLimitPer5Minutes: 2000,
+      amiIds: { 'us-east-1': 'ami-0c1a7f8e2b9d3a401', 'eu-west-1': 'ami-0e5b2d9c7a1f4b602' },
     },
     database: {
       instanceType: 'db.t4g.medium',
@@ -148,6 +151,7 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
       maxCapacity: 12,
       healthCheckGraceSeconds: 180,
       wafRateLimitPer5Minutes: 2000,
+      amiIds: { 'us-east-1': 'ami-0c1a7f8e2b9d3a401', 'eu-west-1': 'ami-0e5b2d9c7a1f4b602' },
     },
     database: {
       instanceType: 'db.r7g.large',

@@ -108,6 +108,9 @@ export const regionSchema = z.strictObject({
     .default(3),
 });
 
+/** An EC2 image id, as `ami-` and 8 or 17 hex digits. */
+const amiId = z.string().regex(/^ami-[0-9a-f]{8,17}$/, { message: 'must be an AMI id: ami- followed by 8 to 17 lowercase hex digits (e.g. ami-0123456789abcdef0)' });
+
 /** A CodeConnections connection, under either of the service's two ARN prefixes. */
 const CONNECTION_ARN =
   /^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z]{2}(-[a-z]+)+-\d:\d{12}:connection\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -152,6 +155,12 @@ export const environmentConfigSchema = z
       healthCheckGraceSeconds: z.number().int().min(0).max(7200),
       /** Requests one client IP may make in 5 minutes before WAF blocks it. */
       wafRateLimitPer5Minutes: z.number().int().min(100, { message: 'must be at least 100 (WAF minimum)' }).max(2_000_000_000),
+      /**
+       * The AMI the instances boot, per region: an Amazon Linux 2023 image of the instance types'
+       * architecture, pinned so that a new image arrives as a reviewed config change
+       * (`scripts/print-latest-ami.sh` prints the current ones).
+       */
+      amiIds: z.strictObject({ 'us-east-1': amiId, 'eu-west-1': amiId }),
       /** An existing ACM certificate per region instead of a new DNS-validated one. */
       certificateArns: z
         .strictObject({ 'us-east-1': z.string().optional(), 'eu-west-1': z.string().optional() })
@@ -237,6 +246,12 @@ export const environmentConfigSchema = z
       ctx.addIssue({ code: 'custom', path: ['app', 'minCapacity'], message: `(${minCapacity}) exceeds app.maxCapacity (${maxCapacity})` });
     } else if (desiredCapacity < minCapacity || desiredCapacity > maxCapacity) {
       ctx.addIssue({ code: 'custom', path: ['app', 'desiredCapacity'], message: `(${desiredCapacity}) must lie between minCapacity ${minCapacity} and maxCapacity ${maxCapacity}` });
+    } else if (desiredCapacity === maxCapacity) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['app', 'maxCapacity'],
+        message: `(${maxCapacity}) must exceed app.desiredCapacity: a rolling update keeps desiredCapacity instances in service and launches each new one above it`,
+      });
     }
     const architectures = new Set(config.app.instanceTypes.filter(isKnownInstanceType).map((t) => new ec2.InstanceType(t).architecture));
     if (architectures.size > 1) {

@@ -6,7 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { acknowledge } from '../compliance/acknowledge';
+import { acknowledge, type Acknowledgement } from '../compliance/acknowledge';
 import type { ServiceNaming } from '../naming';
 import { EncryptionKey } from './encryption-key';
 import { ManagedPolicyRole } from './managed-policy-role';
@@ -14,11 +14,23 @@ import { ManagedPolicyRole } from './managed-policy-role';
 /** The CDK bootstrap roles the CLI assumes to look up, publish assets and deploy. */
 const BOOTSTRAP_ROLE_KINDS = ['deploy', 'file-publishing', 'lookup'] as const;
 
-/** The stages of the pipeline, in order; `Approve` only where an approval is required. */
-const PIPELINE_STAGES = { source: 'Source', synth: 'Synth', diff: 'Diff', approve: 'Approve', deploy: 'Deploy' } as const;
+/** The stages before the deploy waves, in order; `Approve` only where an approval is required. */
+const PIPELINE_STAGES = { source: 'Source', synth: 'Synth', diff: 'Diff', approve: 'Approve' } as const;
 
 /** The file the diff step writes and exports, for the reviewer. */
 const DIFF_FILE = 'cdk-diff.txt';
+
+/** The Synth action's output artifact: the cloud assembly and the CLI that deploys it. */
+const ASSEMBLY_ARTIFACT = 'CloudAssembly';
+
+/** Where synth writes the cloud assembly, which diff and deploy read instead of synthesizing again. */
+const ASSEMBLY_DIR = 'cdk.out';
+
+/**
+ * The CDK CLI as `npm ci` installed it for synth, shipped in the Synth artifact: it has no
+ * dependencies, so the deploy steps run the tested CLI without installing anything.
+ */
+const ARTIFACT_CDK = 'node node_modules/aws-cdk/bin/cdk';
 
 /** The Node.js major version the build image runs; the CDK CLI needs 20 or later. */
 const NODE_VERSION = '20';
@@ -36,14 +48,44 @@ export interface PipelineSource {
   readonly branch: string;
 }
 
+/** What the check after a wave asks of the region the wave deployed. */
+export interface RegionCheck {
+  /** The region the wave deployed. */
+  readonly region: string;
+  /** The region's `/health` URL on its own name, e.g. `https://eu-west-1.app.example.com/health`, which must answer 200. */
+  readonly healthUrl: string;
+  /** The region's app stack, whose output `loadBalancerDnsOutput` names its load balancer. */
+  readonly appStackName: string;
+  /** The output of `appStackName` that holds the load balancer's DNS name. */
+  readonly loadBalancerDnsOutput: string;
+  /** None of the alarms whose names start with this may be in ALARM. */
+  readonly alarmNamePrefix: string;
+  /** How long the alarms watch the new version before the check reads them: one full evaluation window. */
+  readonly bakeTime: Duration;
+}
+
+/** Stacks deployed together, as one stage of the pipeline. */
+export interface DeployWave {
+  /** Names the wave's stage (`Deploy<id>`) and its check's (`Verify<id>`). */
+  readonly id: string;
+  /** The stacks the wave deploys; dependencies among them still order them, the others deploy side by side. */
+  readonly stackNames: readonly string[];
+  /** A check that must pass before the next wave starts. @default - none */
+  readonly verify?: RegionCheck;
+}
+
 /** What a `DeployPipeline` builds, for which environment, and how it treats its state. */
 export interface DeployPipelineProps {
   /** Names for the pipeline, its build projects and log groups. */
   readonly naming: ServiceNaming;
   /** The connection, repository and branch to build. */
   readonly source: PipelineSource;
-  /** CDK context given to synth, diff and deploy alike (`-c key=value`), so the reviewer sees what deploys. */
+  /** CDK context given to synth (`-c key=value`); diff and deploy read the assembly synth wrote. */
   readonly cdkContext: Readonly<Record<string, string>>;
+  /** The environment's name, given to the diff step's review. */
+  readonly environmentName: string;
+  /** The deploy, in order: each wave starts once the one before it (and its check) succeeded. */
+  readonly waves: readonly DeployWave[];
   /** Whether a person approves the diff before the deploy step runs. */
   readonly requireApproval: boolean;
   /** The account the app deploys to, whose bootstrap roles the diff and deploy steps may assume. */
@@ -60,33 +102,41 @@ export interface DeployPipelineProps {
 
 /** What one CodeBuild step runs and may do. */
 interface BuildStep {
-  readonly name: 'synth' | 'diff' | 'deploy';
+  readonly name: string;
   readonly description: string;
+  /** Install-phase commands after the Node.js runtime is selected. */
+  readonly install: string[];
   readonly commands: string[];
   /** Files exported as the action's output artifact. */
   readonly outputFiles?: string[];
   /** Whether the step calls AWS through the CDK bootstrap roles; synth is offline and does not. */
   readonly assumesBootstrapRoles: boolean;
+  /** What else the step's role may do. @default - nothing else */
+  readonly statements?: iam.PolicyStatement[];
+  /** Why the wildcards in `statements` are safe (cdk-nag AwsSolutions-IAM5). @default - none */
+  readonly acknowledgements?: Acknowledgement[];
   readonly timeout?: Duration;
 }
 
 /**
- * A CodePipeline (V2) that checks out the app, tests and synthesizes it, shows
- * `cdk diff` as a log and an artifact, waits for a manual approval where asked,
- * and runs `cdk deploy --all`. Each build step has its own role that may only
- * write its own logs, use the artifacts, and (diff and deploy) assume the CDK
- * bootstrap roles of the target account: CloudFormation's execution role, not the
- * build, holds the permissions to change resources.
+ * A CodePipeline (V2) that checks out the app, tests and synthesizes it once,
+ * shows `cdk diff` of that cloud assembly as a log and an artifact, waits for a
+ * manual approval where asked, and deploys the same assembly in waves, each
+ * wave's stacks side by side, with a check between waves that stops the run
+ * before the next region is touched. Each build step has its own role that may
+ * only write its own logs, use the artifacts, and (diff and deploy) assume the
+ * CDK bootstrap roles of the target account: CloudFormation's execution role,
+ * not the build, holds the permissions to change resources.
  */
 export class DeployPipeline extends Construct {
   /** The pipeline. */
   public readonly pipeline: codepipeline.Pipeline;
-  /** The bucket that holds the source, diff and other artifacts, encrypted with `artifactKey`. */
+  /** The bucket that holds the source, assembly, diff and other artifacts, encrypted with `artifactKey`. */
   public readonly artifactBucket: s3.Bucket;
   /** The customer-managed key of the artifacts and the build projects. */
   public readonly artifactKey: EncryptionKey;
-  /** The build projects, by step. */
-  public readonly projects: Readonly<Record<BuildStep['name'], codebuild.PipelineProject>>;
+  /** The build projects, by step: `synth`, `diff`, `deploy` and `verify-<wave id>`. */
+  public readonly projects: Readonly<Record<string, codebuild.PipelineProject>>;
 
   private readonly props: DeployPipelineProps;
   private readonly logKey: EncryptionKey;
@@ -107,29 +157,44 @@ export class DeployPipeline extends Construct {
     this.bootstrapRoles = this.importBootstrapRoles();
 
     const cdkArgs = Object.entries(props.cdkContext).map(([key, value]) => `-c ${key}=${value}`).join(' ');
-    this.projects = {
+    // Every wave's stacks may deploy at once; dependencies among them still come first.
+    const concurrency = Math.max(...props.waves.map((wave) => wave.stackNames.length));
+    const projects: Record<string, codebuild.PipelineProject> = {
       synth: this.createProject({
         name: 'synth',
-        description: 'Installs, tests and synthesizes the app',
-        commands: ['npm test', `npx cdk synth ${cdkArgs}`],
+        description: 'Installs, tests and synthesizes the app into the cloud assembly that diff and deploy use',
+        install: ['npm ci'],
+        commands: ['npm test', `npx cdk synth ${cdkArgs} --output ${ASSEMBLY_DIR}`],
+        outputFiles: [`${ASSEMBLY_DIR}/**/*`, 'node_modules/aws-cdk/**/*'],
         assumesBootstrapRoles: false,
       }),
       diff: this.createProject({
         name: 'diff',
-        description: 'Shows what a deploy would change, for the reviewer',
-        // pipefail: without it, tee's success would hide a failed diff.
-        commands: [`set -o pipefail; npx cdk diff ${cdkArgs} 2>&1 | tee ${DIFF_FILE}`],
+        description: 'Shows what deploying the synthesized assembly would change, for the reviewer',
+        // The review scripts come from the source; the assembly is the Synth artifact's.
+        install: ['npm ci'],
+        commands: [
+          `ln -sfn "$CODEBUILD_SRC_DIR_${ASSEMBLY_ARTIFACT}/${ASSEMBLY_DIR}" ${ASSEMBLY_DIR}`,
+          // pipefail: without it, tee's success would hide a failed diff.
+          `set -o pipefail; npx cdk diff --app ${ASSEMBLY_DIR} 2>&1 | tee ${DIFF_FILE}`,
+          `bash scripts/fetch-deployed-templates.sh ${props.environmentName} deployed && npm run review -- --base deployed --head ${ASSEMBLY_DIR} -c env=${props.environmentName}`,
+        ],
         outputFiles: [DIFF_FILE],
         assumesBootstrapRoles: true,
       }),
       deploy: this.createProject({
         name: 'deploy',
-        description: 'Deploys every stack of the environment through the CDK bootstrap roles',
-        commands: [`npx cdk deploy --all ${cdkArgs} --require-approval never`],
+        description: "Deploys one wave's stacks ($STACKS) of the synthesized assembly through the CDK bootstrap roles",
+        install: [],
+        commands: [`${ARTIFACT_CDK} deploy $STACKS --app ${ASSEMBLY_DIR} --exclusively --require-approval never --concurrency ${concurrency}`],
         assumesBootstrapRoles: true,
         timeout: DEPLOY_TIMEOUT,
       }),
     };
+    for (const wave of props.waves) {
+      if (wave.verify) projects[verifyStep(wave)] = this.createVerifyProject(wave, wave.verify);
+    }
+    this.projects = projects;
     this.pipeline = this.createPipeline();
   }
 
@@ -167,12 +232,13 @@ export class DeployPipeline extends Construct {
   }
 
   private createPipeline(): codepipeline.Pipeline {
-    const { naming, source, requireApproval } = this.props;
+    const { naming, source, requireApproval, waves } = this.props;
     const sourceOutput = new codepipeline.Artifact('Source');
+    const assembly = new codepipeline.Artifact(ASSEMBLY_ARTIFACT);
     const diffOutput = new codepipeline.Artifact('CdkDiff');
     const [owner, repo] = source.repository.split('/');
-    const build = (name: BuildStep['name'], outputs?: codepipeline.Artifact[]) =>
-      new actions.CodeBuildAction({ actionName: PIPELINE_STAGES[name], project: this.projects[name], input: sourceOutput, outputs });
+    const build = (actionName: string, step: string, input: codepipeline.Artifact, options: Partial<actions.CodeBuildActionProps> = {}) =>
+      new actions.CodeBuildAction({ actionName, project: this.projects[step], input, ...options });
 
     const stages: codepipeline.StageProps[] = [
       {
@@ -188,8 +254,11 @@ export class DeployPipeline extends Construct {
           }),
         ],
       },
-      { stageName: PIPELINE_STAGES.synth, actions: [build('synth')] },
-      { stageName: PIPELINE_STAGES.diff, actions: [build('diff', [diffOutput])] },
+      { stageName: PIPELINE_STAGES.synth, actions: [build(PIPELINE_STAGES.synth, 'synth', sourceOutput, { outputs: [assembly] })] },
+      {
+        stageName: PIPELINE_STAGES.diff,
+        actions: [build(PIPELINE_STAGES.diff, 'diff', sourceOutput, { extraInputs: [assembly], outputs: [diffOutput] })],
+      },
       ...(requireApproval
         ? [
             {
@@ -205,7 +274,18 @@ export class DeployPipeline extends Construct {
             },
           ]
         : []),
-      { stageName: PIPELINE_STAGES.deploy, actions: [build('deploy')] },
+      ...waves.flatMap((wave) => [
+        {
+          stageName: `Deploy${wave.id}`,
+          actions: [
+            build(`Deploy${wave.id}`, 'deploy', assembly, {
+              environmentVariables: { STACKS: { value: wave.stackNames.join(' ') } },
+            }),
+          ],
+        },
+        // The check reads AWS, not files: the small source artifact is its input because an action needs one.
+        ...(wave.verify ? [{ stageName: `Verify${wave.id}`, actions: [build(`Verify${wave.id}`, verifyStep(wave), sourceOutput)] }] : []),
+      ]),
     ];
 
     const role = new ManagedPolicyRole(this, 'PipelineRole', {
@@ -237,6 +317,7 @@ export class DeployPipeline extends Construct {
     if (step.assumesBootstrapRoles) {
       for (const bootstrapRole of this.bootstrapRoles) bootstrapRole.grantAssumeRole(role);
     }
+    for (const statement of step.statements ?? []) role.addToPrincipalPolicy(statement);
     const project = new codebuild.PipelineProject(this, `${pascal(step.name)}Project`, {
       projectName,
       description: step.description,
@@ -260,14 +341,48 @@ export class DeployPipeline extends Construct {
         version: '0.2',
         env: { shell: 'bash' },
         phases: {
-          install: { 'runtime-versions': { nodejs: NODE_VERSION }, commands: ['npm ci'] },
+          install: { 'runtime-versions': { nodejs: NODE_VERSION }, ...(step.install.length ? { commands: step.install } : {}) },
           build: { commands: step.commands },
         },
         ...(step.outputFiles ? { artifacts: { files: step.outputFiles } } : {}),
       }),
     });
     this.acknowledgeGrantWildcards(role, { writesArtifacts: step.outputFiles !== undefined, project });
+    if (step.acknowledgements) acknowledge(role.permissions!, ...step.acknowledgements);
     return project;
+  }
+
+  /**
+   * The check after a wave: its role may read the one app stack's outputs and the
+   * alarms under one name prefix in that region, nothing else (no bootstrap role).
+   */
+  private createVerifyProject(wave: DeployWave, check: RegionCheck): codebuild.PipelineProject {
+    const stack = Stack.of(this);
+    const { targetAccount } = this.props;
+    const stackArn = `arn:${stack.partition}:cloudformation:${check.region}:${targetAccount}:stack/${check.appStackName}/*`;
+    const alarmsArn = `arn:${stack.partition}:cloudwatch:${check.region}:${targetAccount}:alarm:${check.alarmNamePrefix}*`;
+    return this.createProject({
+      name: verifyStep(wave),
+      description: `Checks ${check.region} after the ${wave.id} wave: /health answers 200 and no ${check.alarmNamePrefix}* alarm is in ALARM`,
+      install: [],
+      commands: [regionCheckScript(check)],
+      assumesBootstrapRoles: false,
+      statements: [
+        new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [stackArn] }),
+        // DescribeAlarms can be scoped to metric alarms' ARNs (only composite alarms need "*"; the app has none).
+        new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: [alarmsArn] }),
+      ],
+      acknowledgements: [
+        {
+          id: `AwsSolutions::AwsSolutions-IAM5[Resource::${stackArn}]`,
+          reason: `The trailing wildcard is the stack id CloudFormation appends to ${check.appStackName}'s ARN; the statement allows only DescribeStacks on that one stack.`,
+        },
+        {
+          id: `AwsSolutions::AwsSolutions-IAM5[Resource::${alarmsArn}]`,
+          reason: `The alarms of ${check.region}'s monitoring stack, which the check must find out of ALARM; the statement allows only DescribeAlarms, on names under that prefix alone.`,
+        },
+      ],
+    });
   }
 
   /** The CLI's deploy, file-publishing and lookup roles in each target region, which the bootstrap template names. */
@@ -362,6 +477,35 @@ function sendEventsToEventBridge(bucket: s3.Bucket): void {
   (bucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = { eventBridgeConfiguration: { eventBridgeEnabled: true } };
 }
 
+/** The build step that checks a wave. */
+function verifyStep(wave: DeployWave): string {
+  return `verify-${wave.id.toLowerCase()}`;
+}
+
+/**
+ * One bash script that fails (exit 1) unless the region's `/health` answers 200
+ * and, after the bake time, none of its alarms is in ALARM. It connects to the
+ * load balancer the app stack names but asks for (and checks the certificate of)
+ * the regional name: that record is created by the DNS stack, after this check.
+ */
+function regionCheckScript(check: RegionCheck): string {
+  const host = new URL(check.healthUrl).hostname;
+  return [
+    'set -euo pipefail',
+    `lb=$(aws cloudformation describe-stacks --region ${check.region} --stack-name ${check.appStackName} ` +
+      `--query "Stacks[0].Outputs[?OutputKey=='${check.loadBalancerDnsOutput}'].OutputValue" --output text)`,
+    `status=$(curl --silent --output /dev/null --write-out '%{http_code}' --max-time 10 --retry 5 --retry-delay 10 --retry-all-errors ` +
+      `--connect-to "${host}:443:$lb:443" ${check.healthUrl} || true)`,
+    `if [ "$status" != 200 ]; then echo "${check.healthUrl} (through $lb) answered $status, not 200" >&2; exit 1; fi`,
+    `echo "${check.healthUrl} answered 200; letting the alarms watch for ${check.bakeTime.toSeconds()} s"`,
+    `sleep ${check.bakeTime.toSeconds()}`,
+    `alarms=$(aws cloudwatch describe-alarms --region ${check.region} --state-value ALARM --alarm-name-prefix ${check.alarmNamePrefix} ` +
+      "--query 'MetricAlarms[].AlarmName' --output text)",
+    `if [ -n "$alarms" ] && [ "$alarms" != None ]; then echo "In ALARM in ${check.region}: $alarms" >&2; exit 1; fi`,
+    `echo "No ${check.alarmNamePrefix}* alarm is in ALARM"`,
+  ].join('\n');
+}
+
 function pascal(name: string): string {
-  return name.charAt(0).toUpperCase() + name.slice(1);
+  return name.split('-').map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('');
 }

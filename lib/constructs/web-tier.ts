@@ -1,4 +1,4 @@
-import { Duration, Stack, Tags } from 'aws-cdk-lib';
+import { Duration, Lazy, Stack, Tags, type CfnElement } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -33,8 +33,10 @@ export interface WebTierProps {
   readonly certificate: acm.ICertificate;
   /** The database the instances connect to. */
   readonly database: DatabaseAccess;
-  /** Instance types in order of preference, one architecture, which picks the AMI. */
+  /** Instance types in order of preference, all of the AMI's architecture. */
   readonly instanceTypes: string[];
+  /** The AMI the instances boot, pinned so that only a reviewed change replaces them. */
+  readonly amiId: string;
   /** The port the application listens on. */
   readonly appPort: number;
   /** Group size. */
@@ -43,7 +45,10 @@ export interface WebTierProps {
   readonly desiredCapacity: number;
   /** Group size ceiling. */
   readonly maxCapacity: number;
-  /** Time a new instance has before failing health checks replace it. */
+  /**
+   * Time a new instance has before failing health checks replace it; it also bounds
+   * how long the instance waits for its own `/health` before it signals failure.
+   */
   readonly healthCheckGracePeriod: Duration;
   /** Refuse to delete the load balancer (prod). */
   readonly deletionProtection: boolean;
@@ -114,7 +119,7 @@ export class WebTier extends Construct {
     this.targetGroup = this.createListeners(props);
   }
 
-  /** Session Manager, the CloudWatch agent, and the database secret: nothing else. */
+  /** Session Manager, the CloudWatch agent, and the database secret; the group adds signalling its own stack. */
   private createInstanceRole(secret: secretsmanager.ISecret): iam.Role {
     const role = new iam.Role(this, 'InstanceRole', {
       description: 'Web tier instances: Session Manager, CloudWatch agent, database secret',
@@ -140,7 +145,7 @@ export class WebTier extends Construct {
     const grantPolicy = role.node.findChild('DefaultPolicy');
     acknowledge(grantPolicy, {
       id: 'NIST.800.53.R5::NIST.800.53.R5-IAMNoInlinePolicy',
-      reason: "This inline policy holds only what grantRead writes: reading this one secret and decrypting it through Secrets Manager; it lives and dies with the role and no other principal could reuse it.",
+      reason: "This inline policy holds only what the grants write: reading this one secret and decrypting it through Secrets Manager, and cloudformation:SignalResource on this stack alone (the group's signals); it lives and dies with the role and no other principal could reuse it.",
     });
     acknowledge(
       role,
@@ -157,13 +162,17 @@ export class WebTier extends Construct {
   }
 
   private createAutoScalingGroup(props: WebTierProps): autoscaling.AutoScalingGroup {
+    const stack = Stack.of(this);
     const [preferred, ...fallbacks] = props.instanceTypes.map((type) => new ec2.InstanceType(type));
+    // The group's logical ID is known only once it exists; the launch template renders its user data at synth.
+    const groupLogicalId = Lazy.string({ produce: () => stack.getLogicalId(group.node.defaultChild as CfnElement) });
     const launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
-      // Resolved from the public SSM parameter when CloudFormation deploys, not looked up at synth.
-      machineImage: ec2.MachineImage.latestAmazonLinux2023({
-        cpuType: preferred.architecture === ec2.InstanceArchitecture.ARM_64 ? ec2.AmazonLinuxCpuType.ARM_64 : ec2.AmazonLinuxCpuType.X86_64,
+      machineImage: ec2.MachineImage.genericLinux({ [stack.region]: props.amiId }),
+      userData: webServerUserData({
+        port: props.appPort,
+        region: stack.region,
+        signal: { stackName: stack.stackName, logicalId: groupLogicalId, region: stack.region, healthWait: props.healthCheckGracePeriod },
       }),
-      userData: webServerUserData({ port: props.appPort, region: Stack.of(this).region }),
       role: this.instanceRole,
       securityGroup: this.instanceSecurityGroup,
       requireImdsv2: true,
@@ -195,10 +204,16 @@ export class WebTier extends Construct {
         additionalTypes: [autoscaling.AdditionalHealthCheckType.ELB],
         gracePeriod: props.healthCheckGracePeriod,
       }),
+      // Creation waits for a signal from every instance of the desired capacity; a rolling
+      // update waits for each new instance's, pausing at most the same time (PauseTime).
+      signals: autoscaling.Signals.waitForAll({ timeout: signalTimeout(props.healthCheckGracePeriod) }),
       updatePolicy: autoscaling.UpdatePolicy.rollingUpdate({
         maxBatchSize: 1,
-        minInstancesInService: props.minCapacity,
-        pauseTime: props.healthCheckGracePeriod,
+        // Full capacity serves throughout: each new instance is launched, and signals, before an old one goes.
+        minInstancesInService: props.desiredCapacity,
+        // Health checks, replacement of unhealthy instances and CPU scaling keep working during a
+        // rollout; only processes that would move instances on their own account are held.
+        suspendProcesses: [autoscaling.ScalingProcess.AZ_REBALANCE, autoscaling.ScalingProcess.SCHEDULED_ACTIONS],
       }),
       groupMetrics: [autoscaling.GroupMetrics.all()],
     });
@@ -283,4 +298,16 @@ export class WebTier extends Construct {
     });
     return targetGroup;
   }
+}
+
+/** Launch, OS boot and the boot script before its health wait: usually 1–3 minutes on AL2023; 5 leave room for a slow launch or the dnf fallback. */
+const BOOT_ALLOWANCE = Duration.minutes(5);
+
+/**
+ * How long CloudFormation waits for an instance's signal: the instance's own health
+ * wait (the grace period) plus its boot, so an instance that never serves signals
+ * failure itself before CloudFormation gives up on it.
+ */
+function signalTimeout(healthCheckGracePeriod: Duration): Duration {
+  return Duration.seconds(healthCheckGracePeriod.toSeconds() + BOOT_ALLOWANCE.toSeconds());
 }

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { CfnOutput, Duration } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import type { Construct } from 'constructs';
@@ -16,6 +16,12 @@ export interface AppStackProps extends Omit<ServiceStackProps, 'service' | 'stat
   /** The same region's database: the writer, or the replica that becomes it. */
   readonly database: DatabaseEndpoint;
 }
+
+/**
+ * The output that holds the load balancer's DNS name: the pipeline's post-deploy check
+ * connects there, because the regional DNS record is created later, by the DNS stack.
+ */
+export const LOAD_BALANCER_DNS_OUTPUT = 'LoadBalancerDnsName';
 
 /** `<env>-app-<region>`: certificate, WAF-protected HTTPS load balancer and the CPU-scaled instances. */
 export class AppStack extends ServiceStack {
@@ -38,6 +44,7 @@ export class AppStack extends ServiceStack {
       certificate: this.certificate(props.region),
       database: props.database,
       instanceTypes: config.app.instanceTypes,
+      amiId: config.app.amiIds[props.region],
       appPort: config.app.port,
       minCapacity: config.app.minCapacity,
       desiredCapacity: config.app.desiredCapacity,
@@ -46,6 +53,11 @@ export class AppStack extends ServiceStack {
       deletionProtection: config.protectStatefulResources,
       accessLogDays: config.logRetentionDays,
       naming: this.names,
+    });
+
+    new CfnOutput(this, LOAD_BALANCER_DNS_OUTPUT, {
+      description: `Where ${this.regionalDomainName} points; the pipeline checks /health here before the DNS stack exists`,
+      value: this.webTier.loadBalancer.loadBalancerDnsName,
     });
 
     new WebAcl(this, 'WebAcl', {

@@ -1,6 +1,10 @@
+import { Duration } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { CONTEXT_KEYS, REGIONS } from '../config';
-import { DeployPipeline } from '../constructs/deploy-pipeline';
+import { CONTEXT_KEYS, REGIONS, regionalDomainName, type EnvironmentConfig } from '../config';
+import { DeployPipeline, type DeployWave } from '../constructs/deploy-pipeline';
+import { HEALTH_CHECK_PATH } from '../constructs/web-server-user-data';
+import { Naming } from '../naming';
+import { LOAD_BALANCER_DNS_OUTPUT } from './app-stack';
 import { ServiceStack, type ServiceStackProps } from './service-stack';
 
 /** The environment the pipeline stack belongs to; its service and region are fixed. */
@@ -10,10 +14,38 @@ export type PipelineStackProps = Omit<ServiceStackProps, 'service' | 'region' | 
 const PIPELINE_REGION = REGIONS[0];
 
 /**
+ * The environment's stacks in the order the pipeline deploys them: what holds state
+ * first (both regions), then the standby region's app and monitoring, checked before
+ * the primary region's, then the global DNS that points at both.
+ */
+export function deployWaves(config: EnvironmentConfig): DeployWave[] {
+  const naming = new Naming(config.name);
+  const [primary, standby] = REGIONS;
+  return [
+    { id: 'Stateful', stackNames: REGIONS.flatMap((region) => [naming.stackName('network', region), naming.stackName('data', region)]) },
+    {
+      id: 'Standby',
+      stackNames: [naming.stackName('app', standby), naming.stackName('monitoring', standby)],
+      verify: {
+        region: standby,
+        healthUrl: `https://${regionalDomainName(config, standby)}${HEALTH_CHECK_PATH}`,
+        appStackName: naming.stackName('app', standby),
+        loadBalancerDnsOutput: LOAD_BALANCER_DNS_OUTPUT,
+        // The monitoring stack's alarms, not the scaling alarms of the app stack, which sit in ALARM whenever the load is low.
+        alarmNamePrefix: `${naming.name('alarm', 'monitoring', standby)}-`,
+        bakeTime: Duration.seconds(config.alarms.periodSeconds * config.alarms.evaluationPeriods),
+      },
+    },
+    { id: 'Primary', stackNames: [naming.stackName('app', primary), naming.stackName('monitoring', primary)] },
+    { id: 'Global', stackNames: [naming.stackName('dns', 'global')] },
+  ];
+}
+
+/**
  * `<env>-pipeline-us-east-1`: the environment's own pipeline, in the environment's
- * account, deploying every other stack of the environment. It leaves itself out
- * of its `cdk deploy --all` (`-c pipeline=false`), so a run never updates the
- * pipeline that runs it; a person deploys this stack.
+ * account, deploying every other stack of the environment in waves. It leaves
+ * itself out of its synth (`-c pipeline=false`) and so of every wave, so a run never
+ * updates the pipeline that runs it; a person deploys this stack.
  */
 export class PipelineStack extends ServiceStack {
   /** The environment's deploy pipeline. */
@@ -31,6 +63,8 @@ export class PipelineStack extends ServiceStack {
       naming: this.names,
       source: this.config.pipeline,
       cdkContext: { [CONTEXT_KEYS.environment]: this.config.name, [CONTEXT_KEYS.pipeline]: 'false' },
+      environmentName: this.config.name,
+      waves: deployWaves(this.config),
       requireApproval: this.config.requireApproval,
       targetAccount: this.config.account,
       targetRegions: REGIONS,
