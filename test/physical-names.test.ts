@@ -43,6 +43,7 @@ function changedProd(prod: EnvironmentConfig): EnvironmentConfig {
       desiredCapacity: 5,
       maxCapacity: 20,
       healthCheckGraceSeconds: 300,
+      amiIds: { 'us-east-1': 'ami-0123456789abcdef0', 'eu-west-1': 'ami-0fedcba9876543210' },
       wafRateLimitPer5Minutes: 5000,
       certificateArns: { 'eu-west-1': `arn:aws:acm:eu-west-1:${prod.account}:certificate/11111111-2222-3333-4444-555555555555` },
     },

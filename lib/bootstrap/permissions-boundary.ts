@@ -74,6 +74,8 @@ export function permissionsBoundaryDocument(): PolicyDocument {
     { Sid: 'AppServices', Effect: 'Allow', Action: BOUNDED_SERVICES.map((s) => `${s}:*`), Resource: '*' },
     { Sid: 'KeyUseNotAdministration', Effect: 'Allow', Action: [...BOUNDED_KMS_ACTIONS], Resource: '*' },
     { Sid: 'AssumeOnlyCdkBootstrapRoles', Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: ASSUMABLE_ROLES },
+    // Instances signal their stack when healthy; the pipeline's standby check reads the app stack's outputs.
+    { Sid: 'SignalAndReadStacks', Effect: 'Allow', Action: ['cloudformation:DescribeStacks', 'cloudformation:SignalResource'], Resource: '*' },
   ];
   return { Version: '2012-10-17', Statement: statements };
 }
