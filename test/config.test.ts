@@ -101,6 +101,7 @@ describe('a configuration about to meet real AWS credentials', () => {
       Object.assign(s, { account: credentials, alertEmails: ['oncall@corp.internal'] });
       Object.assign(s.dns, { hostedZoneId: 'Z1D633PJN98FT9', hostedZoneName: 'corp.internal', domainName: `app.${envName}.corp.internal` });
       s.pipeline.connectionArn = 'arn:aws:codeconnections:us-east-1:222222222222:connection/4f1e2d3c-1a2b-4c3d-8e9f-0a1b2c3d4e5f';
+      s.app.amiIds = { 'us-east-1': 'ami-0c1a7f8e2b9d3a401', 'eu-west-1': 'ami-0e5b2d9c7a1f4b602' };
       change(s);
     });
   const load = (envName: 'dev' | 'prod', settings: EnvironmentSettings) =>
@@ -122,11 +123,12 @@ describe('a configuration about to meet real AWS credentials', () => {
     expect(() => load('prod', real('prod', (s) => (s.account = '333333333333')))).toThrow(/account: is 333333333333 but the credentials are for 222222222222/);
   });
 
-  it('refuses the placeholder hosted zone, domain, alert addresses and connection', () => {
+  it('refuses the placeholder hosted zone, domain, alert addresses, connection and AMIs', () => {
     expect(() => load('dev', real('dev', (s) => (s.dns.hostedZoneId = 'Z0000000000000000DEV')))).toThrow(/dns\.hostedZoneId: is a placeholder/);
     expect(() => load('dev', real('dev', (s) => Object.assign(s.dns, { hostedZoneName: 'example.com', domainName: 'app.example.com' })))).toThrow(/dns\.hostedZoneName: is a placeholder domain/);
     expect(() => load('dev', real('dev', (s) => (s.alertEmails = ['a@example.com'])))).toThrow(/alertEmails: holds a placeholder address/);
     expect(() => load('dev', real('dev', (s) => (s.pipeline.connectionArn = ENVIRONMENTS.dev.pipeline.connectionArn)))).toThrow(/pipeline\.connectionArn: is a placeholder/);
+    expect(() => load('dev', real('dev', (s) => (s.app.amiIds = ENVIRONMENTS.dev.app.amiIds)))).toThrow(/app\.amiIds\.us-east-1: is a placeholder.*print-latest-ami/);
   });
 
   it('keeps every placeholder working offline', () => {

@@ -27,7 +27,7 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
       maxCapacity: 3,
       healthCheckGraceSeconds: 180,
       wafRateLimitPer5Minutes: 2000,
-      amiIds: { 'us-east-1': 'ami-0c1a7f8e2b9d3a401', 'eu-west-1': 'ami-0e5b2d9c7a1f4b602' },
+      amiIds: { 'us-east-1': 'ami-00000000000000001', 'eu-west-1': 'ami-00000000000000002' },
     },
     database: {
       instanceType: 'db.t4g.medium',
@@ -89,7 +89,7 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
       maxCapacity: 4,
       healthCheckGraceSeconds: 180,
       wafRateLimitPer5Minutes: 2000,
-      amiIds: { 'us-east-1': 'ami-0c1a7f8e2b9d3a401', 'eu-west-1': 'ami-0e5b2d9c7a1f4b602' },
+      amiIds: { 'us-east-1': 'ami-00000000000000001', 'eu-west-1': 'ami-00000000000000002' },
     },
     database: {
       instanceType: 'db.t4g.medium',
@@ -151,7 +151,7 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
       maxCapacity: 12,
       healthCheckGraceSeconds: 180,
       wafRateLimitPer5Minutes: 2000,
-      amiIds: { 'us-east-1': 'ami-0c1a7f8e2b9d3a401', 'eu-west-1': 'ami-0e5b2d9c7a1f4b602' },
+      amiIds: { 'us-east-1': 'ami-00000000000000001', 'eu-west-1': 'ami-00000000000000002' },
     },
     database: {
       instanceType: 'db.r7g.large',

@@ -60,6 +60,7 @@ export function validateConfig(envName: string, settings: EnvironmentSettings, d
 /** The shape of the placeholder ids shipped in environments.ts. */
 const PLACEHOLDER_HOSTED_ZONE = /^Z0+[A-Z]*$/;
 const PLACEHOLDER_UUID = /\/0{8}-0{4}-0{4}-0{4}-0{11}\d$/;
+const PLACEHOLDER_AMI = /^ami-0{16}\d$/;
 /** RFC 2606 names, which the shipped settings use for the domain and the alert addresses. */
 const RESERVED_DOMAIN = /(^|[.@])example\.(com|org|net)$/;
 
@@ -78,6 +79,9 @@ function deployProblems(settings: EnvironmentSettings, config: EnvironmentConfig
   if (PLACEHOLDER_HOSTED_ZONE.test(config.dns.hostedZoneId)) problems.push('dns.hostedZoneId: is a placeholder; set the hosted zone the records and certificates go in');
   if (RESERVED_DOMAIN.test(config.dns.hostedZoneName)) problems.push('dns.hostedZoneName: is a placeholder domain; set your hosted zone\'s name');
   if (config.alertEmails.some((email) => RESERVED_DOMAIN.test(email))) problems.push('alertEmails: holds a placeholder address; set who gets the alarms');
+  for (const [region, ami] of Object.entries(config.app.amiIds)) {
+    if (PLACEHOLDER_AMI.test(ami)) problems.push(`app.amiIds.${region}: is a placeholder; pin the current image (bash scripts/print-latest-ami.sh)`);
+  }
   if (PLACEHOLDER_UUID.test(config.pipeline.connectionArn)) problems.push('pipeline.connectionArn: is a placeholder; create and approve the connection, then set its ARN');
   return problems;
 }
