@@ -34,17 +34,17 @@ export type ChangeKind = (typeof CHANGE_KINDS)[number];
  * policy count as stateful too, whatever their type: someone decided they hold state.
  */
 export const STATEFUL_RESOURCE_TYPES: Readonly<Record<string, string>> = {
-  'AWS::RDS::DBInstance': 'holds the database: a new instance starts empty',
-  'AWS::RDS::DBCluster': 'holds the database: a new cluster starts empty',
+  'AWS::RDS::DBInstance': 'it holds the database: a new instance starts empty',
+  'AWS::RDS::DBCluster': 'it holds the database: a new cluster starts empty',
   'AWS::KMS::Key': 'what it encrypted (storage, snapshots, logs, secrets) cannot be decrypted with a new key',
-  'AWS::SecretsManager::Secret': 'holds the database credentials: a new secret has a password the database never had',
-  'AWS::Backup::BackupVault': 'holds the recovery points: a new vault starts empty',
-  'AWS::Logs::LogGroup': 'holds logs kept for audit: a new group starts empty',
-  'AWS::S3::Bucket': 'holds objects (access logs, artifacts) a new bucket does not have',
+  'AWS::SecretsManager::Secret': 'it holds the database credentials: a new secret has a password the database never had',
+  'AWS::Backup::BackupVault': 'it holds the recovery points: a new vault starts empty',
+  'AWS::Logs::LogGroup': 'it holds logs kept for audit: a new group starts empty',
+  'AWS::S3::Bucket': 'it holds objects (access logs, artifacts) that a new bucket does not have',
   'AWS::SSM::Parameter': 'its value may have been changed since the deploy: a new one reverts to the template',
-  'AWS::DynamoDB::Table': 'holds items: a new table starts empty',
-  'AWS::DynamoDB::GlobalTable': 'holds items: a new table starts empty',
-  'AWS::EFS::FileSystem': 'holds files: a new file system starts empty',
+  'AWS::DynamoDB::Table': 'it holds items: a new table starts empty',
+  'AWS::DynamoDB::GlobalTable': 'it holds items: a new table starts empty',
+  'AWS::EFS::FileSystem': 'it holds files: a new file system starts empty',
   'AWS::SNS::Topic': 'its e-mail subscriptions were confirmed by hand: a new topic notifies no one until they confirm again',
   'AWS::Route53::HostedZone': 'its name servers are delegated from the parent domain: a new zone gets others',
 };
@@ -83,7 +83,7 @@ function destructiveChange(stack: string, logicalId: string, change: ResourceDif
   const base = { stack, logicalId, resourceType: old.Type };
   if (REMOVING.has(impact)) {
     const how = impact === ResourceImpact.WILL_ORPHAN ? 'removed from the stack and orphaned' : 'deleted';
-    return { ...base, kind: 'remove', detail: `${how}; it ${reason}` };
+    return { ...base, kind: 'remove', detail: `${how}; ${reason}` };
   }
   const verb = impact === ResourceImpact.WILL_REPLACE ? 'will be replaced' : 'may be replaced';
   const cause = change.resourceTypeChanged
@@ -92,7 +92,7 @@ function destructiveChange(stack: string, logicalId: string, change: ResourceDif
         .filter(([, p]) => p.changeImpact !== undefined && REPLACING.has(p.changeImpact))
         .map(([name]) => name)
         .join(', ')} changes`;
-  return { ...base, kind: 'replace', detail: `${verb} (${cause}); it ${reason}` };
+  return { ...base, kind: 'replace', detail: `${verb} (${cause}); ${reason}` };
 }
 
 /** Elements of `part` that `whole` also holds: what a resource adds that the stack as a whole adds too. */
@@ -120,6 +120,9 @@ function summary(items: string[]): string {
   return items.length > 1 ? `${items[0]} (and ${items.length - 1} more)` : items[0];
 }
 
+/** Resources that only attach a policy to something else, which stays when they go: `AWS::IAM::Policy`, `AWS::S3::BucketPolicy`, `AWS::Lambda::Permission`… */
+const POLICY_RESOURCE_TYPE = /Policy$|::Permission$/;
+
 const only = (template: CloudFormationTemplate, logicalId: string): CloudFormationTemplate => {
   const resource = template.Resources?.[logicalId];
   return { Resources: resource ? { [logicalId]: resource } : {} };
@@ -136,6 +139,8 @@ function wideningChanges(stack: string, base: CloudFormationTemplate, head: Clou
   const changes: UnsafeChange[] = [];
   diff.resources.forEachDifference((logicalId, change) => {
     const resourceType = (change.newValue ?? change.oldValue)?.Type ?? 'unknown';
+    // A deleted key or secret takes its own policy with it: dropping that policy's denies opens nothing.
+    if (change.isRemoval && !POLICY_RESOURCE_TYPE.test(resourceType)) return;
     const own = fullDiff(only(base, logicalId), only(head, logicalId));
     const iam = [
       ...alsoIn(own.iamChanges.statements.additions, statements.additions).filter((s) => !s.isNegativeStatement).map(describeStatement),
@@ -163,14 +168,15 @@ export function findUnsafeChanges(base: StackTemplates, head: StackTemplates): U
     .sort()
     .flatMap((stack) => {
       const before = base[stack];
-      const after = head[stack] ?? { Resources: {} };
-      const diff = fullDiff(before, after);
+      const after = head[stack];
+      const diff = fullDiff(before, after ?? { Resources: {} });
       const destructive: UnsafeChange[] = [];
       diff.resources.forEachDifference((logicalId, change) => {
         const unsafe = destructiveChange(stack, logicalId, change);
         if (unsafe) destructive.push(unsafe);
       });
-      return [...destructive, ...wideningChanges(stack, before, after, diff)];
+      // A stack that is gone grants nothing any more.
+      return after === undefined ? destructive : [...destructive, ...wideningChanges(stack, before, after, diff)];
     });
 }
 
