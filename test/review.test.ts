@@ -115,6 +115,8 @@ describe('change-safety gate, on edited templates', () => {
     const before = { Resources: { One: policy([statement, { ...statement, Action: 'sqs:DeleteMessage' }]), Two: policy([]) } };
     const after = { Resources: { One: policy([]), Two: policy([statement]) } };
     expect(findUnsafeChanges({ S: before }, { S: after })).toEqual([]);
+    const alsoWidened = { Resources: { ...after.Resources, Three: policy([{ ...statement, Action: 'sqs:PurgeQueue' }]) } };
+    expect(summaries(findUnsafeChanges({ S: before }, { S: alsoWidened }))).toEqual(['S Three widen-iam']);
   });
 
   it('blocks a security group opened to a new port, inline or as its own resource, and new egress', () => {
