@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CfnResource } from 'aws-cdk-lib';
@@ -12,7 +12,7 @@ import { PrimaryDataStack } from '../lib/stacks/data-stacks';
 import { NetworkStack } from '../lib/stacks/network-stack';
 import { applyMandatoryTags } from '../lib/tagging';
 import { synthesized } from './support/assembly';
-import { offlineConfig, testApp } from './support/synth';
+import { ASSEMBLY_ROOT, offlineConfig, testApp } from './support/synth';
 
 const ROOT = path.resolve(__dirname, '..');
 const DATA = 'dev-data-us-east-1';
@@ -209,5 +209,41 @@ describe('npm run review', () => {
     ]);
     expect(run.stdout).toContain('change review of dev: 2 stacks compared; 1 blocked, 0 acknowledged');
     expect(run.status).toBe(1);
+  });
+});
+
+describe('scripts/fetch-deployed-templates.sh', () => {
+  /** An `aws` command that answers as CloudFormation would, with dev-data-us-east-1 not deployed yet. */
+  const FAKE_AWS = `#!/usr/bin/env bash
+echo "\${AWS_ACCESS_KEY_ID:-current} $*" >> "$FAKE_AWS_LOG"
+case "$*" in
+  "sts assume-role"*) echo 'ASSUMED secret token' ;;
+  *"--stack-name dev-data-us-east-1 "*) echo "Stack with id dev-data-us-east-1 does not exist" >&2; exit 254 ;;
+  *"cloudformation get-template"*) echo '{"Resources": {}}' ;;
+esac
+`;
+
+  it('writes each deployed stack of the assembly through the lookup role, and skips one not deployed yet', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'fetch-'));
+    mkdirSync(path.join(dir, 'bin'));
+    writeFileSync(path.join(dir, 'bin', 'aws'), FAKE_AWS);
+    chmodSync(path.join(dir, 'bin', 'aws'), 0o755);
+    const log = path.join(dir, 'aws.log');
+    const out = path.join(dir, 'deployed');
+    const run = spawnSync('bash', [path.join(ROOT, 'scripts', 'fetch-deployed-templates.sh'), 'dev', out, path.join(ASSEMBLY_ROOT, 'dev')], {
+      env: { ...process.env, PATH: `${path.join(dir, 'bin')}:${process.env.PATH}`, FAKE_AWS_LOG: log },
+      encoding: 'utf8',
+    });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('dev-data-us-east-1: not deployed yet, nothing to compare');
+    const expected = synthesized('dev').stackNames.filter((stack) => stack !== DATA).map((stack) => `${stack}.template.json`);
+    expect(readdirSync(out).sort()).toEqual(expected.sort());
+    const calls = readFileSync(log, 'utf8').trim().split('\n');
+    expect(calls.filter((call) => call.includes('get-template')).map((call) => call.split(' ')[0])).toEqual(synthesized('dev').stackNames.map(() => 'ASSUMED'));
+    expect(calls.filter((call) => call.includes('assume-role')).map((call) => call.split(' ')[4])).toEqual([
+      'arn:aws:iam::111111111111:role/cdk-hnb659fds-lookup-role-111111111111-us-east-1',
+      'arn:aws:iam::111111111111:role/cdk-hnb659fds-lookup-role-111111111111-eu-west-1',
+    ]);
   });
 });
