@@ -3,17 +3,20 @@
  * templates over the base ones would replace or remove a stateful resource or widen
  * IAM or security-group access, unless review/acknowledged-changes.json acknowledges it.
  *
- * Usage: npm run review -- --base <git ref | directory of templates> [--head <assembly dir>] [-c env=<env>] [-c …]
+ * Usage: npm run review -- --base <git ref | directory of templates> [--head <assembly dir>] [-c env=<env>] [-c …] [--stack-policies <dir>]
  * Without --head, the working tree is synthesized. Every -c goes to the synths.
+ * --stack-policies writes <dir>/<stack>.json for each head stack: a stack policy that
+ * denies replacing or deleting its stateful resources, but the acknowledged ones.
  * Exit status: 0 nothing blocked, 1 blocked changes or bad input.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ENVIRONMENT_NAMES } from '../lib/config/schema';
 import { AcknowledgementError, parseAcknowledgements, review } from '../lib/review/acknowledgements';
-import { findUnsafeChanges, formatChange, type StackTemplates } from '../lib/review/change-safety';
+import { findUnsafeChanges, formatChange, type StackTemplates, type UnsafeChange } from '../lib/review/change-safety';
+import { stackPolicy } from '../lib/review/stack-policy';
 import { environmentStacks, readTemplates } from '../lib/review/templates';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -26,11 +29,13 @@ interface Options {
   readonly head?: string;
   readonly context: string[];
   readonly envName: string;
+  readonly stackPolicies?: string;
 }
 
 function parseArgs(args: string[]): Options {
   let base: string | undefined;
   let head: string | undefined;
+  let stackPolicies: string | undefined;
   const context: string[] = [];
   for (let i = 0; i < args.length; i += 2) {
     const [flag, value] = [args[i], args[i + 1]];
@@ -38,6 +43,7 @@ function parseArgs(args: string[]): Options {
     if (flag === '--base') base = value;
     else if (flag === '--head') head = value;
     else if (flag === '-c' || flag === '--context') context.push(value);
+    else if (flag === '--stack-policies') stackPolicies = value;
     else throw new UsageError(`unknown option ${flag}`);
   }
   if (base === undefined) throw new UsageError('--base <git ref | directory> is required');
@@ -45,7 +51,7 @@ function parseArgs(args: string[]): Options {
   if (!(ENVIRONMENT_NAMES as readonly string[]).includes(envName)) {
     throw new UsageError(`unknown environment "${envName}": expected one of ${ENVIRONMENT_NAMES.join(', ')}`);
   }
-  return { base, head, context, envName };
+  return { base, head, context, envName, stackPolicies };
 }
 
 /**
@@ -102,6 +108,19 @@ function templatesOf(source: string, context: string[]): StackTemplates {
   return existsSync(source) && statSync(source).isDirectory() ? readTemplates(source) : synthesizeCommit(source, context);
 }
 
+/**
+ * Writes each head stack's policy. It guards what is deployed and what will be, so a
+ * resource the head drops is still protected; acknowledged replacements and removals are exempt.
+ */
+function writeStackPolicies(dir: string, base: StackTemplates, head: StackTemplates, acknowledged: UnsafeChange[]): void {
+  mkdirSync(dir, { recursive: true });
+  for (const stack of Object.keys(head)) {
+    const resources = { ...base[stack]?.Resources, ...head[stack].Resources };
+    const exempt = acknowledged.filter((c) => c.stack === stack && (c.kind === 'replace' || c.kind === 'remove')).map((c) => c.logicalId);
+    writeFileSync(path.join(dir, `${stack}.json`), `${JSON.stringify(stackPolicy({ Resources: resources }, exempt), null, 2)}\n`);
+  }
+}
+
 function main(): number {
   const options = parseArgs(process.argv.slice(2));
   const acknowledgements = parseAcknowledgements(JSON.parse(readFileSync(ACKNOWLEDGEMENTS, 'utf8')), path.relative(process.cwd(), ACKNOWLEDGEMENTS));
@@ -110,6 +129,7 @@ function main(): number {
   if (Object.keys(head).length === 0) throw new UsageError(`${options.head ?? 'the working tree'} holds no stack of environment ${options.envName}`);
 
   const verdict = review(findUnsafeChanges(base, head), acknowledgements, [...Object.keys(base), ...Object.keys(head)]);
+  if (options.stackPolicies) writeStackPolicies(options.stackPolicies, base, head, verdict.acknowledged);
   for (const change of verdict.acknowledged) console.log(`acknowledged: ${formatChange(change)}`);
   for (const ack of verdict.stale) console.log(`warning: stale acknowledgement, no such change: ${ack.stack} ${ack.logicalId} ${ack.change}`);
   for (const change of verdict.blocked) console.log(`BLOCKED: ${formatChange(change)}`);

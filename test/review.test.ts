@@ -198,9 +198,11 @@ describe('npm run review', () => {
     const head = devTemplate(APP);
     delete head.Resources.WebTierAccessLogsBucketC38B6857;
     const deployed = templateDir({ [APP]: devTemplate(APP), [DATA]: devTemplate(DATA), 'prod-data-us-east-1': devTemplate(DATA) }, true);
+    const policies = path.join(deployed, 'policies');
+    const headDir = templateDir({ [APP]: head, [DATA]: devTemplate(DATA) });
     const run = spawnSync(
       path.join(ROOT, 'node_modules', '.bin', 'tsx'),
-      [path.join(ROOT, 'scripts', 'review.ts'), '--base', deployed, '--head', templateDir({ [APP]: head, [DATA]: devTemplate(DATA) }), '-c', 'env=dev'],
+      [path.join(ROOT, 'scripts', 'review.ts'), '--base', deployed, '--head', headDir, '-c', 'env=dev', '--stack-policies', policies],
       { cwd: ROOT, encoding: 'utf8' },
     );
     expect(run.stderr).toContain('Acknowledge a reviewed change in review/acknowledged-changes.json');
@@ -209,6 +211,10 @@ describe('npm run review', () => {
     ]);
     expect(run.stdout).toContain('change review of dev: 2 stacks compared; 1 blocked, 0 acknowledged');
     expect(run.status).toBe(1);
+    // The bucket the head drops stays protected until its removal is acknowledged.
+    const appPolicy = JSON.parse(readFileSync(path.join(policies, `${APP}.json`), 'utf8'));
+    expect(appPolicy.Statement[1].Resource).toContain('LogicalResourceId/WebTierAccessLogsBucketC38B6857');
+    expect(readdirSync(policies).sort()).toEqual([`${APP}.json`, `${DATA}.json`]);
   });
 });
 
