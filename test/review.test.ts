@@ -49,11 +49,24 @@ describe('change-safety gate, on a config change through the stacks', () => {
   const config = offlineConfig('dev');
   const base = dataStacks(config);
 
+  const singleAz = dataStacks({ ...config, database: { ...config.database, multiAz: false } });
+
   it('blocks a setting that the resource spec says may replace the database', () => {
-    const head = dataStacks({ ...config, database: { ...config.database, multiAz: false } });
-    const changes = findUnsafeChanges(base, head);
+    const changes = findUnsafeChanges(base, singleAz);
     expect(summaries(changes)).toEqual([`${DATA} ${DATABASE} replace`]);
     expect(changes[0].detail).toMatch(/^may be replaced \(MultiAZ changes\); it holds the database/);
+  });
+
+  it('lets that change through once acknowledged, and reports an acknowledgement that matches nothing', () => {
+    const changes = findUnsafeChanges(base, singleAz);
+    const acks = parseAcknowledgements(
+      [
+        { stack: DATA, logicalId: DATABASE, change: 'replace', reason: REASON },
+        { stack: DATA, logicalId: 'DatabaseKey5E5D9547', change: 'replace', reason: REASON },
+      ],
+      'acks.json',
+    );
+    expect(review(changes, acks, Object.keys(base))).toEqual({ blocked: [], acknowledged: changes, stale: [acks[1]] });
   });
 
   it('lets a change of tags through', () => {
@@ -138,7 +151,7 @@ describe('acknowledgements', () => {
   const replaceDatabase: UnsafeChange = { stack: DATA, logicalId: DATABASE, resourceType: 'AWS::RDS::DBInstance', kind: 'replace', detail: 'may be replaced' };
   const ack = (overrides: Record<string, string> = {}) => ({ stack: DATA, logicalId: DATABASE, change: 'replace', reason: REASON, ...overrides });
 
-  it('let the acknowledged change through and block the others', () => {
+  it('cover only the kind of change they name', () => {
     const widen: UnsafeChange = { ...replaceDatabase, kind: 'widen-security-group' };
     const verdict = review([replaceDatabase, widen], parseAcknowledgements([ack()], 'acks.json'), [DATA]);
     expect(verdict).toEqual({ blocked: [widen], acknowledged: [replaceDatabase], stale: [] });
