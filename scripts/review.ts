@@ -131,7 +131,7 @@ function main(): number {
   const verdict = review(findUnsafeChanges(base, head), acknowledgements, [...Object.keys(base), ...Object.keys(head)]);
   if (options.stackPolicies) writeStackPolicies(options.stackPolicies, base, head, verdict.acknowledged);
   for (const change of verdict.acknowledged) console.log(`acknowledged: ${formatChange(change)}`);
-  for (const ack of verdict.stale) console.log(`warning: stale acknowledgement, no such change: ${ack.stack} ${ack.logicalId} ${ack.change}`);
+  for (const ack of verdict.stale) console.log(`warning: acknowledgement matches no change (delete it once deployed everywhere): ${ack.stack} ${ack.logicalId} ${ack.change}`);
   for (const change of verdict.blocked) console.log(`BLOCKED: ${formatChange(change)}`);
   const listed = (label: string, stacks: string[]) => (stacks.length > 0 ? `; ${label}: ${stacks.join(', ')}` : '');
   console.log(
