@@ -17,7 +17,7 @@ import { ENVIRONMENT_NAMES } from '../lib/config/schema';
 import { AcknowledgementError, parseAcknowledgements, review } from '../lib/review/acknowledgements';
 import { findUnsafeChanges, formatChange, type StackTemplates, type UnsafeChange } from '../lib/review/change-safety';
 import { stackPolicy } from '../lib/review/stack-policy';
-import { environmentStacks, readTemplates } from '../lib/review/templates';
+import { environmentStacks, readTemplates, TemplateError } from '../lib/review/templates';
 
 const ROOT = path.resolve(__dirname, '..');
 const ACKNOWLEDGEMENTS = path.join(ROOT, 'review', 'acknowledged-changes.json');
@@ -150,7 +150,7 @@ function main(): number {
 try {
   process.exitCode = main();
 } catch (error) {
-  if (!(error instanceof UsageError || error instanceof AcknowledgementError)) throw error;
+  if (!(error instanceof UsageError || error instanceof AcknowledgementError || error instanceof TemplateError)) throw error;
   console.error(`review: ${error.message}`);
   process.exitCode = 1;
 }

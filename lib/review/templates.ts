@@ -4,6 +4,14 @@ import type { CloudFormationTemplate, StackTemplates } from './change-safety';
 
 const TEMPLATE_SUFFIX = '.template.json';
 
+/** A directory or template that cannot be read. Its message is one line. */
+export class TemplateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TemplateError';
+  }
+}
+
 interface StackArtifact {
   readonly type: string;
   readonly properties?: { readonly templateFile?: string; readonly stackName?: string };
@@ -18,7 +26,7 @@ function readTemplate(file: string): CloudFormationTemplate {
     try {
       return JSON.parse(text);
     } catch {
-      throw new Error(`${file}: ${what} is not JSON (YAML templates are not supported)`);
+      throw new TemplateError(`${file}: ${what} is not JSON (YAML templates are not supported)`);
     }
   };
   const content = parse(readFileSync(file, 'utf8'), 'the file');
@@ -30,7 +38,7 @@ function readTemplate(file: string): CloudFormationTemplate {
  * manifest, otherwise every `<stack>.template.json` (templates fetched from CloudFormation).
  */
 export function readTemplates(dir: string): Record<string, CloudFormationTemplate> {
-  if (!existsSync(dir)) throw new Error(`${dir}: no such directory`);
+  if (!existsSync(dir)) throw new TemplateError(`${dir}: no such directory`);
   const manifestFile = path.join(dir, 'manifest.json');
   if (existsSync(manifestFile)) {
     const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as { artifacts?: Record<string, StackArtifact> };
