@@ -1,0 +1,156 @@
+/**
+ * The change-safety gate (docs/change-review.md): fails when deploying the head
+ * templates over the base ones would replace or remove a stateful resource or widen
+ * IAM or security-group access, unless review/acknowledged-changes.json acknowledges it.
+ *
+ * Usage: npm run review -- --base <git ref | directory of templates> [--head <assembly dir>] [-c env=<env>] [-c …] [--stack-policies <dir>]
+ * Without --head, the working tree is synthesized. Every -c goes to the synths.
+ * --stack-policies writes <dir>/<stack>.json for each head stack: a stack policy that
+ * denies replacing or deleting its stateful resources, but the acknowledged ones.
+ * Exit status: 0 nothing blocked, 1 blocked changes or bad input.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { ENVIRONMENT_NAMES } from '../lib/config/schema';
+import { AcknowledgementError, parseAcknowledgements, review } from '../lib/review/acknowledgements';
+import { findUnsafeChanges, formatChange, type StackTemplates, type UnsafeChange } from '../lib/review/change-safety';
+import { stackPolicy } from '../lib/review/stack-policy';
+import { environmentStacks, readTemplates, TemplateError } from '../lib/review/templates';
+
+const ROOT = path.resolve(__dirname, '..');
+const ACKNOWLEDGEMENTS = path.join(ROOT, 'review', 'acknowledged-changes.json');
+
+class UsageError extends Error {}
+
+interface Options {
+  readonly base: string;
+  readonly head?: string;
+  readonly context: string[];
+  readonly envName: string;
+  readonly stackPolicies?: string;
+}
+
+function parseArgs(args: string[]): Options {
+  let base: string | undefined;
+  let head: string | undefined;
+  let stackPolicies: string | undefined;
+  const context: string[] = [];
+  for (let i = 0; i < args.length; i += 2) {
+    const [flag, value] = [args[i], args[i + 1]];
+    if (value === undefined) throw new UsageError(`${flag} needs a value`);
+    if (flag === '--base') base = value;
+    else if (flag === '--head') head = value;
+    else if (flag === '-c' || flag === '--context') context.push(value);
+    else if (flag === '--stack-policies') stackPolicies = value;
+    else throw new UsageError(`unknown option ${flag}`);
+  }
+  if (base === undefined) throw new UsageError('--base <git ref | directory> is required');
+  const envName = [...context].reverse().find((c) => c.startsWith('env='))?.slice('env='.length) ?? 'dev';
+  if (!(ENVIRONMENT_NAMES as readonly string[]).includes(envName)) {
+    throw new UsageError(`unknown environment "${envName}": expected one of ${ENVIRONMENT_NAMES.join(', ')}`);
+  }
+  return { base, head, context, envName, stackPolicies };
+}
+
+/**
+ * Synthesizes the app in `cwd` as CI does. The built-in CloudFormation validation is
+ * off: only the templates are compared, and the CI synth of the head keeps it on.
+ */
+function synthesize(cwd: string, context: string[], what: string): StackTemplates {
+  const outdir = path.join(cwd, 'cdk.out', `review-${process.pid}`);
+  const started = Date.now();
+  const synth = spawnSync('npx', ['cdk', 'synth', '-q', ...context.flatMap((c) => ['-c', c]), '--output', outdir], {
+    cwd,
+    env: { ...process.env, CDK_VALIDATION: 'false' },
+    encoding: 'utf8',
+  });
+  if (synth.status !== 0) {
+    const lastLines = synth.stderr.trim().split('\n').slice(-5).join('\n');
+    throw new UsageError(`${what} does not synthesize:\n${lastLines}`);
+  }
+  console.log(`${what}: synthesized in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  try {
+    return readTemplates(outdir);
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+
+/** The templates of a commit: its tree, with this checkout's node_modules, synthesized. */
+function synthesizeCommit(ref: string, context: string[]): StackTemplates {
+  let commit: string;
+  try {
+    commit = git('rev-parse', '--verify', '--quiet', `${ref}^{commit}`);
+  } catch {
+    throw new UsageError(`--base ${ref} is neither a directory nor a git commit`);
+  }
+  if (spawnSync('git', ['diff', '--quiet', commit, '--', 'package-lock.json'], { cwd: ROOT }).status !== 0) {
+    console.log(`warning: package-lock.json differs from ${ref}; its templates come from this checkout's node_modules`);
+  }
+  const dir = mkdtempSync(path.join(tmpdir(), 'review-base-'));
+  try {
+    const archive = path.join(dir, 'base.tar');
+    git('archive', '--output', archive, commit);
+    execFileSync('tar', ['-xf', archive, '-C', dir]);
+    // npm ci would take a minute; the same packages are already here.
+    symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+    return synthesize(dir, context, `base ${ref} (${commit.slice(0, 12)})`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function templatesOf(source: string, context: string[]): StackTemplates {
+  return existsSync(source) && statSync(source).isDirectory() ? readTemplates(source) : synthesizeCommit(source, context);
+}
+
+/**
+ * Writes each head stack's policy. It guards what is deployed and what will be, so a
+ * resource the head drops is still protected; acknowledged replacements and removals are exempt.
+ */
+function writeStackPolicies(dir: string, base: StackTemplates, head: StackTemplates, acknowledged: UnsafeChange[]): void {
+  mkdirSync(dir, { recursive: true });
+  for (const stack of Object.keys(head)) {
+    const resources = { ...base[stack]?.Resources, ...head[stack].Resources };
+    const exempt = acknowledged.filter((c) => c.stack === stack && (c.kind === 'replace' || c.kind === 'remove')).map((c) => c.logicalId);
+    writeFileSync(path.join(dir, `${stack}.json`), `${JSON.stringify(stackPolicy({ Resources: resources }, exempt), null, 2)}\n`);
+  }
+}
+
+function main(): number {
+  const options = parseArgs(process.argv.slice(2));
+  const acknowledgements = parseAcknowledgements(JSON.parse(readFileSync(ACKNOWLEDGEMENTS, 'utf8')), path.relative(process.cwd(), ACKNOWLEDGEMENTS));
+  const base = environmentStacks(templatesOf(options.base, options.context), options.envName);
+  const head = environmentStacks(options.head ? readTemplates(options.head) : synthesize(ROOT, options.context, 'head (working tree)'), options.envName);
+  if (Object.keys(head).length === 0) throw new UsageError(`${options.head ?? 'the working tree'} holds no stack of environment ${options.envName}`);
+
+  const verdict = review(findUnsafeChanges(base, head), acknowledgements, [...Object.keys(base), ...Object.keys(head)]);
+  if (options.stackPolicies) writeStackPolicies(options.stackPolicies, base, head, verdict.acknowledged);
+  for (const change of verdict.acknowledged) console.log(`acknowledged: ${formatChange(change)}`);
+  for (const ack of verdict.stale) console.log(`warning: acknowledgement matches no change (delete it once deployed everywhere): ${ack.stack} ${ack.logicalId} ${ack.change}`);
+  for (const change of verdict.blocked) console.log(`BLOCKED: ${formatChange(change)}`);
+  const listed = (label: string, stacks: string[]) => (stacks.length > 0 ? `; ${label}: ${stacks.join(', ')}` : '');
+  console.log(
+    `change review of ${options.envName}: ${Object.keys(base).length} stacks compared` +
+      listed('removed', Object.keys(base).filter((stack) => !(stack in head))) +
+      listed('new, nothing to compare', Object.keys(head).filter((stack) => !(stack in base))) +
+      `; ${verdict.blocked.length} blocked, ${verdict.acknowledged.length} acknowledged`,
+  );
+  if (verdict.blocked.length > 0) {
+    console.error(`Acknowledge a reviewed change in ${path.relative(process.cwd(), ACKNOWLEDGEMENTS)} (see docs/change-review.md).`);
+    return 1;
+  }
+  return 0;
+}
+
+try {
+  process.exitCode = main();
+} catch (error) {
+  if (!(error instanceof UsageError || error instanceof AcknowledgementError || error instanceof TemplateError)) throw error;
+  console.error(`review: ${error.message}`);
+  process.exitCode = 1;
+}
