@@ -1,20 +1,46 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 
 /**
- * The resource types whose loss loses data or access to it, each with why. Removal
- * policies, the state tests and the change review read this one list.
+ * Resource types whose replacement or removal loses something a redeploy cannot bring
+ * back, each with what would be lost. The change review blocks replacing or removing
+ * them; the removal policies and the state tests read the same list.
  */
 export const STATEFUL_TYPES: Readonly<Record<string, string>> = {
-  'AWS::RDS::DBInstance': 'the application data; a new instance starts empty',
-  'AWS::KMS::Key': 'a new key cannot decrypt what the old one encrypted: storage, snapshots, logs, secrets, backups',
-  'AWS::SecretsManager::Secret': 'the database credentials; a new secret holds a password the database does not know',
-  'AWS::Backup::BackupVault': 'the recovery points that undo a bad write the replica has already copied',
-  'AWS::Logs::LogGroup': 'flow, database, WAF and build logs kept for a year as audit evidence',
-  'AWS::S3::Bucket': 'load-balancer access logs and pipeline artifacts, kept as audit evidence',
+  'AWS::RDS::DBInstance': 'it holds the database: a new instance starts empty',
+  'AWS::RDS::DBCluster': 'it holds the database: a new cluster starts empty',
+  'AWS::KMS::Key': 'what it encrypted (storage, snapshots, logs, secrets) cannot be decrypted with a new key',
+  'AWS::SecretsManager::Secret': 'it holds the database credentials: a new secret has a password the database never had',
+  'AWS::Backup::BackupVault': 'it holds the recovery points that undo a bad write the replica has already copied',
+  'AWS::Logs::LogGroup': 'it holds logs kept for a year as audit evidence: a new group starts empty',
+  'AWS::S3::Bucket': 'it holds objects (access logs, artifacts) that a new bucket does not have',
+  'AWS::DynamoDB::Table': 'it holds items: a new table starts empty',
+  'AWS::DynamoDB::GlobalTable': 'it holds items: a new table starts empty',
+  'AWS::EFS::FileSystem': 'it holds files: a new file system starts empty',
+  'AWS::SSM::Parameter': 'its value may have been changed since the deploy: a new one reverts to the template',
+  'AWS::SNS::Topic': 'its e-mail subscriptions were confirmed by hand: a new topic notifies no one until they confirm again',
+  'AWS::Route53::HostedZone': 'its name servers are delegated from the parent domain: a new zone gets others',
 };
 
 /**
- * The removal policy of stateful resources where state is protected. CloudFormation's
+ * The stateful types whose resources outlive their stack where state is protected.
+ * The rest of {@link STATEFUL_TYPES} hold nothing a deploy cannot recreate once
+ * their stack is gone on purpose (a topic, a parameter, a zone the app does not own).
+ */
+export const RETAINED_TYPES: readonly string[] = [
+  'AWS::RDS::DBInstance',
+  'AWS::RDS::DBCluster',
+  'AWS::KMS::Key',
+  'AWS::SecretsManager::Secret',
+  'AWS::Backup::BackupVault',
+  'AWS::Logs::LogGroup',
+  'AWS::S3::Bucket',
+  'AWS::DynamoDB::Table',
+  'AWS::DynamoDB::GlobalTable',
+  'AWS::EFS::FileSystem',
+];
+
+/**
+ * The removal policy of retained resources where state is protected. CloudFormation's
  * `RetainExceptOnCreate` keeps the resource when it leaves the template or is replaced, but
  * deletes it when its own first create rolls back: a failed first deploy leaves no fixed-name
  * resource behind to make the retry fail with "already exists".
@@ -22,7 +48,7 @@ export const STATEFUL_TYPES: Readonly<Record<string, string>> = {
 export const PROTECTED_STATE_REMOVAL = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
 
 /**
- * The DeletionPolicy a stateful resource gets where state is protected. A writer keeps a
+ * The DeletionPolicy a retained resource gets where state is protected. A writer keeps a
  * final snapshot instead (its deletion protection already refuses a delete); RDS takes no
  * final snapshot of a read replica, so the replica is retained.
  */

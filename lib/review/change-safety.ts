@@ -1,4 +1,5 @@
 import { fullDiff, ResourceImpact, type ResourceDifference, type TemplateDiff } from '@aws-cdk/cloudformation-diff';
+import { STATEFUL_TYPES } from '../stateful';
 
 /** One resource of a CloudFormation template, as JSON. */
 export interface TemplateResource {
@@ -28,33 +29,12 @@ export const CHANGE_KINDS = ['replace', 'remove', 'widen-iam', 'widen-security-g
  */
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
 
-/**
- * Resource types whose replacement or removal loses something a redeploy cannot
- * bring back, each with what would be lost. Resources with a Retain or Snapshot
- * policy count as stateful too, whatever their type: someone decided they hold state.
- */
-export const STATEFUL_RESOURCE_TYPES: Readonly<Record<string, string>> = {
-  'AWS::RDS::DBInstance': 'it holds the database: a new instance starts empty',
-  'AWS::RDS::DBCluster': 'it holds the database: a new cluster starts empty',
-  'AWS::KMS::Key': 'what it encrypted (storage, snapshots, logs, secrets) cannot be decrypted with a new key',
-  'AWS::SecretsManager::Secret': 'it holds the database credentials: a new secret has a password the database never had',
-  'AWS::Backup::BackupVault': 'it holds the recovery points: a new vault starts empty',
-  'AWS::Logs::LogGroup': 'it holds logs kept for audit: a new group starts empty',
-  'AWS::S3::Bucket': 'it holds objects (access logs, artifacts) that a new bucket does not have',
-  'AWS::SSM::Parameter': 'its value may have been changed since the deploy: a new one reverts to the template',
-  'AWS::DynamoDB::Table': 'it holds items: a new table starts empty',
-  'AWS::DynamoDB::GlobalTable': 'it holds items: a new table starts empty',
-  'AWS::EFS::FileSystem': 'it holds files: a new file system starts empty',
-  'AWS::SNS::Topic': 'its e-mail subscriptions were confirmed by hand: a new topic notifies no one until they confirm again',
-  'AWS::Route53::HostedZone': 'its name servers are delegated from the parent domain: a new zone gets others',
-};
-
 /** Deletion and replace policies that keep or snapshot a resource, i.e. mark it as holding state. */
 const KEEPING_POLICIES = new Set(['Retain', 'RetainExceptOnCreate', 'Snapshot']);
 
 /** Why losing this resource matters, or undefined when it holds no state. */
 export function statefulReason(resource: TemplateResource): string | undefined {
-  const byType = STATEFUL_RESOURCE_TYPES[resource.Type];
+  const byType = STATEFUL_TYPES[resource.Type];
   if (byType) return byType;
   const policy = [resource.DeletionPolicy, resource.UpdateReplacePolicy].find((p) => p !== undefined && KEEPING_POLICIES.has(p));
   return policy && `its ${policy} policy marks it as holding state`;
