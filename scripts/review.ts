@@ -13,7 +13,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ENVIRONMENT_NAMES } from '../lib/config/schema';
+import { ENVIRONMENT_NAMES } from '../lib/config';
 import { AcknowledgementError, parseAcknowledgements, review } from '../lib/review/acknowledgements';
 import { findUnsafeChanges, formatChange, type StackTemplates, type UnsafeChange } from '../lib/review/change-safety';
 import { stackPolicy } from '../lib/review/stack-policy';
@@ -48,7 +48,7 @@ function parseArgs(args: string[]): Options {
   }
   if (base === undefined) throw new UsageError('--base <git ref | directory> is required');
   const envName = [...context].reverse().find((c) => c.startsWith('env='))?.slice('env='.length) ?? 'dev';
-  if (!(ENVIRONMENT_NAMES as readonly string[]).includes(envName)) {
+  if (!ENVIRONMENT_NAMES.includes(envName)) {
     throw new UsageError(`unknown environment "${envName}": expected one of ${ENVIRONMENT_NAMES.join(', ')}`);
   }
   return { base, head, context, envName, stackPolicies };
@@ -66,6 +66,11 @@ function synthesize(cwd: string, context: string[], what: string): StackTemplate
     env: { ...process.env, CDK_VALIDATION: 'false' },
     encoding: 'utf8',
   });
+  if (synth.status !== 0 && what.startsWith('base') && /^Unknown environment /m.test(synth.stderr)) {
+    // An environment added since the base: nothing of it existed there, so nothing can be replaced or removed.
+    console.log(`${what}: has no such environment; every stack is new`);
+    return {};
+  }
   if (synth.status !== 0) {
     const lastLines = synth.stderr.trim().split('\n').slice(-5).join('\n');
     throw new UsageError(`${what} does not synthesize:\n${lastLines}`);

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { ENVIRONMENT_NAMES } from '../lib/config';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -17,11 +18,11 @@ function runApp(context: Record<string, unknown>) {
 }
 
 describe('bin/app.ts with bad input', () => {
-  const run = runApp({ env: 'staging' });
+  const run = runApp({ env: 'no-such-env' });
 
   it('exits non-zero with one line and no stack trace', () => {
     expect(run.status).toBe(1);
-    expect(run.stderr).toBe('Unknown environment "staging" (from -c env=…): expected one of dev, test, prod\n');
+    expect(run.stderr).toBe(`Unknown environment "no-such-env" (from -c env=…): expected one of ${ENVIRONMENT_NAMES.join(', ')}\n`);
   });
 
   it('writes no template', () => {

@@ -1,4 +1,4 @@
-import { ConfigError, ENVIRONMENTS, loadConfig, PLACEHOLDER_ACCOUNT, validateConfig, type EnvironmentSettings } from '../lib/config';
+import { ConfigError, ENVIRONMENT_NAMES, ENVIRONMENTS, loadConfig, PLACEHOLDER_ACCOUNT, validateConfig, type EnvironmentSettings } from '../lib/config';
 
 /** A deep copy of one environment's settings with `change` applied. */
 function settingsWith(envName: 'dev' | 'test' | 'prod', change: (s: any) => void): EnvironmentSettings {
@@ -83,7 +83,8 @@ describe('a bad configuration', () => {
   });
 
   it('rejects an unknown environment name', () => {
-    expect(() => loadConfig('staging')).toThrow(new ConfigError('Unknown environment "staging" (from -c env=…): expected one of dev, test, prod'));
+    expect(() => loadConfig('no-such-env')).toThrow(new ConfigError(`Unknown environment "no-such-env" (from -c env=…): expected one of ${ENVIRONMENT_NAMES.join(', ')}`));
+    expect(() => loadConfig('toString')).toThrow(/Unknown environment "toString"/);
     expect(() => loadConfig(42)).toThrow(/Unknown environment 42/);
   });
 

@@ -35,7 +35,8 @@ describe('the naming convention', () => {
     expect(evaluateTemplate('prod-web-us-east-1', stack({}))).toEqual([
       { rule: 'NamingConvention', message: 'stack name "prod-web-us-east-1" is not <environment>-<service>-<region|global>' },
     ]);
-    expect(evaluateTemplate('staging-app-us-east-1', stack({}))).toHaveLength(1);
+    expect(evaluateTemplate('Prod-app-us-east-1', stack({}))).toHaveLength(1);
+    expect(evaluateTemplate('staging-app-us-east-1', stack({}))).toEqual([]);
   });
 
   it('catches a physical name that does not start with the stack name', () => {

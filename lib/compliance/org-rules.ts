@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Stack, type IPolicyValidationContext, type IPolicyValidationPlugin, type PolicyValidationPluginReport, type PolicyViolation } from 'aws-cdk-lib';
-import { ENVIRONMENT_NAMES, REGIONS } from '../config/schema';
+import { ENVIRONMENT_NAME, REGIONS } from '../config/schema';
 import { MANDATORY_TAG_KEYS } from '../tagging';
 import { tagInformationOf } from './taggability';
 
@@ -9,7 +9,7 @@ export const ORG_RULES_PLUGIN_NAME = 'webtier-org-rules';
 
 /** Stack names the organisation accepts: `<environment>-<service>-<region|global>`. */
 export const STACK_NAME_PATTERN = new RegExp(
-  `^(${ENVIRONMENT_NAMES.join('|')})-(network|data|app|monitoring|dns|pipeline)-(${[...REGIONS, 'global'].join('|')})$`,
+  `^${ENVIRONMENT_NAME.source.slice(1, -1)}-(network|data|app|monitoring|dns|pipeline)-(${[...REGIONS, 'global'].join('|')})$`,
 );
 
 /** Properties that set a physical name, per resource type. Names AWS derives itself are not listed. */

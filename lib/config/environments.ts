@@ -1,4 +1,4 @@
-import type { EnvironmentInput, EnvironmentName } from './schema';
+import type { EnvironmentInput } from './schema';
 
 /** What each environment's file states; the account may be left to the deploying credentials. */
 export type EnvironmentSettings = Omit<EnvironmentInput, 'account'> & { readonly account?: string };
@@ -11,7 +11,7 @@ const tags = { project: 'webtier', owner: 'platform-team@example.com', costCente
  * AMI ids)
  * are placeholders here.
  */
-export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
+export const ENVIRONMENTS: Readonly<Record<string, EnvironmentSettings>> = {
   dev: {
     name: 'dev',
     regions: {
@@ -199,3 +199,10 @@ export const ENVIRONMENTS: Record<EnvironmentName, EnvironmentSettings> = {
     },
   },
 };
+
+/**
+ * The environments `-c env=…` accepts, in the order above. Everything per environment
+ * (CI's synth, the execution policies, the docs) follows from this list: adding an
+ * environment is one entry in {@link ENVIRONMENTS}.
+ */
+export const ENVIRONMENT_NAMES: readonly string[] = Object.keys(ENVIRONMENTS);

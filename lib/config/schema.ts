@@ -6,9 +6,8 @@ import { z } from 'zod';
 export const REGIONS = ['us-east-1', 'eu-west-1'] as const;
 export type RegionName = (typeof REGIONS)[number];
 
-/** Environment names that `-c env=…` accepts. */
-export const ENVIRONMENT_NAMES = ['dev', 'test', 'prod'] as const;
-export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
+/** What an environment's name may look like: it starts every stack and resource name, so it is short and plain. */
+export const ENVIRONMENT_NAME = /^[a-z][a-z0-9]{1,11}$/;
 
 /** Used when neither the config nor CDK_DEFAULT_ACCOUNT names an account, so synth works offline. */
 export const PLACEHOLDER_ACCOUNT = '111111111111';
@@ -129,7 +128,7 @@ export const pipelineSchema = z.strictObject({
 export const environmentConfigSchema = z
   .object({
     /** Environment name, the first part of every name. */
-    name: z.enum(ENVIRONMENT_NAMES),
+    name: z.string().regex(ENVIRONMENT_NAME, { message: 'must be 2-12 lowercase letters or digits, starting with a letter' }),
     /** 12-digit AWS account id, the same in both regions; defaults to CDK_DEFAULT_ACCOUNT, then a placeholder. */
     account: z.string().regex(/^\d{12}$/, { message: 'must be a 12-digit AWS account id' }),
     /** Per-region network settings, keyed by region. */

@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
-import type { EnvironmentName } from '../../lib/config';
 import { ASSEMBLY_ROOT } from './synth';
 
 /** One finding, acknowledged or not, as validation-report.json states it. */
@@ -29,7 +28,7 @@ export class SynthesizedEnvironment {
   private readonly dir: string;
   private readonly templates = new Map<string, Template>();
 
-  constructor(public readonly envName: EnvironmentName) {
+  constructor(public readonly envName: string) {
     this.dir = path.join(ASSEMBLY_ROOT, envName);
     if (!existsSync(path.join(this.dir, 'manifest.json'))) {
       throw new Error(`No assembly for ${envName} in ${this.dir}: run the tests through jest so its global setup synthesizes it`);
@@ -120,10 +119,10 @@ export class SynthesizedEnvironment {
   }
 }
 
-const cache = new Map<EnvironmentName, SynthesizedEnvironment>();
+const cache = new Map<string, SynthesizedEnvironment>();
 
 /** The environment's assembly, synthesized once per test run by the global setup. */
-export function synthesized(envName: EnvironmentName): SynthesizedEnvironment {
+export function synthesized(envName: string): SynthesizedEnvironment {
   if (!cache.has(envName)) cache.set(envName, new SynthesizedEnvironment(envName));
   return cache.get(envName)!;
 }

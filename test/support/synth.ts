@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { buildApp } from '../../lib/app';
-import { loadConfig, type EnvironmentConfig, type EnvironmentName } from '../../lib/config';
+import { loadConfig, type EnvironmentConfig } from '../../lib/config';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -37,6 +37,6 @@ export function synthEnvironment(config: EnvironmentConfig, outdir?: string): Cl
 }
 
 /** The environment as the app loads it without AWS credentials. */
-export function offlineConfig(envName: EnvironmentName): EnvironmentConfig {
+export function offlineConfig(envName: string): EnvironmentConfig {
   return loadConfig(envName, { defaultAccount: undefined });
 }
