@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
 import { buildApp } from '../lib/app';
-import { CONTEXT_KEYS, ConfigError, includePipelineFrom, loadConfig } from '../lib/config';
+import { AcknowledgementError } from '../lib/compliance/acknowledge';
+import { CONTEXT_KEYS, ConfigError, includePipelineFrom, loadConfig, unresolvedCredentialsWarning } from '../lib/config';
 import { NamingError } from '../lib/naming';
 
 const app = new App();
+const credentialsWarning = unresolvedCredentialsWarning(process.env);
+if (credentialsWarning) console.error(credentialsWarning);
 try {
   const config = loadConfig(app.node.tryGetContext(CONTEXT_KEYS.environment) ?? 'dev', {
     // An empty variable means no credentials, as an unset one does.
@@ -12,7 +15,7 @@ try {
   });
   buildApp(app, config, { includePipeline: includePipelineFrom(app.node.tryGetContext(CONTEXT_KEYS.pipeline)) });
 } catch (error) {
-  if (error instanceof ConfigError || error instanceof NamingError) {
+  if (error instanceof ConfigError || error instanceof NamingError || error instanceof AcknowledgementError) {
     // One line, no stack trace, and no assembly written: the CLI stops here.
     console.error(error.message);
     process.exit(1);

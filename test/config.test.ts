@@ -1,4 +1,4 @@
-import { ConfigError, ENVIRONMENT_NAMES, ENVIRONMENTS, loadConfig, PLACEHOLDER_ACCOUNT, validateConfig, type EnvironmentSettings } from '../lib/config';
+import { ConfigError, ENVIRONMENT_NAMES, ENVIRONMENTS, loadConfig, unresolvedCredentialsWarning, PLACEHOLDER_ACCOUNT, validateConfig, type EnvironmentSettings } from '../lib/config';
 
 /** A deep copy of one environment's settings with `change` applied. */
 function settingsWith(envName: 'dev' | 'test' | 'prod', change: (s: any) => void): EnvironmentSettings {
@@ -137,3 +137,15 @@ describe('a configuration about to meet real AWS credentials', () => {
   });
 });
 
+describe('credentials that resolve no account', () => {
+  it('are named in one warning line, since the deploy-time checks then cannot run', () => {
+    expect(unresolvedCredentialsWarning({ AWS_PROFILE: 'prod-admin', CDK_DEFAULT_ACCOUNT: '' })).toBe(
+      'warning: AWS_PROFILE is set but no AWS account resolved from it; synthesizing with placeholders and without the deploy-time checks (run `aws sts get-caller-identity` to see why)',
+    );
+  });
+
+  it('stay quiet offline and when the account resolved', () => {
+    expect(unresolvedCredentialsWarning({})).toBeUndefined();
+    expect(unresolvedCredentialsWarning({ AWS_PROFILE: 'prod-admin', CDK_DEFAULT_ACCOUNT: '222222222222' })).toBeUndefined();
+  });
+});

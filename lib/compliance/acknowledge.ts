@@ -18,6 +18,14 @@ export interface Acknowledgement {
   readonly reason: string;
 }
 
+/** An acknowledgement the rules refuse; its message is one line naming the resource and the rule. */
+export class AcknowledgementError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AcknowledgementError';
+  }
+}
+
 /**
  * Acknowledges findings on one resource. Refuses stacks, stages and the app (a
  * blanket acknowledgement), constructs that hold no resource, and short reasons.
@@ -25,17 +33,17 @@ export interface Acknowledgement {
 export function acknowledge(resource: IConstruct, ...acknowledgements: Acknowledgement[]): void {
   const path = resource.node.path;
   if (Stack.isStack(resource) || Stage.isStage(resource) || resource.node.scope === undefined) {
-    throw new Error(`Acknowledgements must name one resource, not the stack or app at "${path}"`);
+    throw new AcknowledgementError(`Acknowledgements must name one resource, not the stack or app at "${path}"`);
   }
   if (!resource.node.findAll().some((c) => CfnResource.isCfnResource(c))) {
-    throw new Error(`Acknowledgement target "${path}" holds no CloudFormation resource`);
+    throw new AcknowledgementError(`Acknowledgement target "${path}" holds no CloudFormation resource`);
   }
   for (const { id, reason } of acknowledgements) {
     if (!RULE_NAMESPACES.some((namespace) => id.startsWith(`${namespace}::`))) {
-      throw new Error(`Acknowledgement "${id}" on "${path}" must start with its plugin namespace (${RULE_NAMESPACES.map((n) => `${n}::`).join(', ')})`);
+      throw new AcknowledgementError(`Acknowledgement "${id}" on "${path}" must start with its plugin namespace (${RULE_NAMESPACES.map((n) => `${n}::`).join(', ')})`);
     }
     if (reason.trim().length < MIN_REASON_LENGTH) {
-      throw new Error(`Acknowledgement of ${id} on "${path}" needs a reason of at least ${MIN_REASON_LENGTH} characters`);
+      throw new AcknowledgementError(`Acknowledgement of ${id} on "${path}" needs a reason of at least ${MIN_REASON_LENGTH} characters`);
     }
     Validations.of(resource).acknowledge({ id, reason });
   }

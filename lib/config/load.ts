@@ -103,3 +103,18 @@ export function includePipelineFrom(value: unknown): boolean {
   if (value === false || value === 'false') return false;
   throw new ConfigError(`Invalid -c ${CONTEXT_KEYS.pipeline}=${String(value)}: expected true or false`);
 }
+
+/** Variables through which the AWS CLI and SDKs find credentials. */
+const CREDENTIAL_VARIABLES = ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI'];
+
+/**
+ * A one-line warning when credentials are configured but the CDK CLI resolved no account
+ * from them (expired, wrong profile): the checks that guard a real deploy run only with an
+ * account, so they are skipped, and the person should know. Undefined otherwise.
+ */
+export function unresolvedCredentialsWarning(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  if (env.CDK_DEFAULT_ACCOUNT) return undefined;
+  const set = CREDENTIAL_VARIABLES.filter((name) => env[name]);
+  if (set.length === 0) return undefined;
+  return `warning: ${set.join(', ')} ${set.length > 1 ? 'are' : 'is'} set but no AWS account resolved from it; synthesizing with placeholders and without the deploy-time checks (run \`aws sts get-caller-identity\` to see why)`;
+}
