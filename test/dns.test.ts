@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { ENVIRONMENT_NAMES, failoverTimings } from '../lib/config';
 import { synthesized } from './support/assembly';
 import { offlineConfig } from './support/synth';
@@ -83,14 +81,5 @@ describe('failover figures', () => {
       expect(detectionSeconds).toBeLessThanOrEqual(30);
       expect(cutoverSeconds).toBeLessThanOrEqual(90);
     }
-  });
-
-  it.each(ENVIRONMENT_NAMES)('are stated in the README as %s synthesizes them', (envName) => {
-    const readme = readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
-    const config = offlineConfig(envName);
-    const [{ detectionSeconds, cutoverSeconds }] = templateTimings(envName);
-    expect(readme).toContain(
-      `| ${envName} | ${config.dns.healthCheckIntervalSeconds} s | ${config.dns.healthCheckFailureThreshold} | ${detectionSeconds} s | ≤ ${cutoverSeconds} s |`,
-    );
   });
 });

@@ -30,7 +30,7 @@ export interface CompliancePluginOptions {
  *
  * cfn-guard and the built-in validation run on worker threads, started when the
  * first pack's turn comes and collected at their own turn, so they overlap the packs
- * and each other on the machine's cores; see the README's Speed section.
+ * and each other on the machine's cores; see docs/speed.md.
  */
 export function addCompliancePlugins(app: App, options: CompliancePluginOptions = {}): void {
   const background: IBackgroundValidationPlugin[] = [new ScopedCfnGuardValidator()];

@@ -1,8 +1,5 @@
 import { ENVIRONMENT_NAMES, loadConfig } from '../config';
 
-/** Markers around the generated table in README.md. */
-export const CONFIG_REFERENCE_MARKERS = ['<!-- config-reference:start -->', '<!-- config-reference:end -->'] as const;
-
 /** `{ a: { b: 1 } }` as `[['a.b', 1]]`; arrays stay values. */
 function flatten(value: unknown, prefix = ''): Array<[string, unknown]> {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {

@@ -1,0 +1,50 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { ENVIRONMENT_NAMES, failoverTimings, loadConfig } from '../config';
+import { configReferenceTable } from './config-reference';
+
+/** A table generated from the config into a Markdown file, between two marker comments. */
+export interface GeneratedTable {
+  /** The Markdown file, relative to the repository root. */
+  readonly file: string;
+  /** The name in the markers `<!-- <name>:start -->` and `<!-- <name>:end -->`. */
+  readonly name: string;
+  /** The table as the config gives it now. */
+  readonly render: () => string;
+}
+
+/** Failover detection and cutover per environment, from the health-check settings. */
+export function failoverTable(): string {
+  const rows = ENVIRONMENT_NAMES.map((envName) => {
+    const { dns } = loadConfig(envName);
+    const { detectionSeconds, cutoverSeconds } = failoverTimings(dns.healthCheckIntervalSeconds, dns.healthCheckFailureThreshold);
+    return `| ${envName} | ${dns.healthCheckIntervalSeconds} s | ${dns.healthCheckFailureThreshold} | ${detectionSeconds} s | ≤ ${cutoverSeconds} s |`;
+  });
+  return ['| environment | interval | threshold | detection | cutover |', '|---|---|---|---|---|', ...rows].join('\n');
+}
+
+/** Every generated table of the docs; `npm run docs` rewrites them, a test checks they are current. */
+export const GENERATED_TABLES: readonly GeneratedTable[] = [
+  { file: 'docs/configuration.md', name: 'config-reference', render: configReferenceTable },
+  { file: 'docs/architecture.md', name: 'failover-timings', render: failoverTable },
+];
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+/** The table as the file holds it now. @throws Error when the file lacks the markers */
+export function embeddedTable(table: GeneratedTable): string {
+  const text = readFileSync(path.join(ROOT, table.file), 'utf8');
+  const [start, end] = [`<!-- ${table.name}:start -->`, `<!-- ${table.name}:end -->`];
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`${table.file} lacks the markers ${start} … ${end}`);
+  return text.slice(from + start.length, to).trim();
+}
+
+/** Rewrites the table in its file from the config. */
+export function writeTable(table: GeneratedTable): void {
+  const file = path.join(ROOT, table.file);
+  const text = readFileSync(file, 'utf8');
+  const current = embeddedTable(table);
+  writeFileSync(file, text.replace(current, table.render()));
+}
