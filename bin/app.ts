@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { App } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { buildApp } from '../lib/app';
 import { AcknowledgementError } from '../lib/compliance/acknowledge';
 import { CONTEXT_KEYS, ConfigError, includePipelineFrom, loadConfig, unresolvedCredentialsWarning } from '../lib/config';
@@ -14,6 +14,9 @@ try {
     defaultAccount: process.env.CDK_DEFAULT_ACCOUNT || undefined,
   });
   buildApp(app, config, { includePipeline: includePipelineFrom(app.node.tryGetContext(CONTEXT_KEYS.pipeline)) });
+  // Synth then runs the rule packs for 5-30 s without a word; say what it is doing.
+  const stacks = app.node.children.filter(Stack.isStack).length;
+  console.error(`${config.name}: synthesizing ${stacks} stacks and checking them with cdk-nag, cfn-guard and the organisation's rules…`);
 } catch (error) {
   if (error instanceof ConfigError || error instanceof NamingError || error instanceof AcknowledgementError) {
     // One line, no stack trace, and no assembly written: the CLI stops here.
