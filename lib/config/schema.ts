@@ -198,7 +198,7 @@ export const environmentConfigSchema = z
       /** N: the periods a paging alarm looks back over. */
       pagingEvaluationPeriods: z.number().int().min(1).max(10),
       /** M: how many of those N periods must breach before on-call is paged, so one bad minute does not page. */
-      pagingDatapointsToAlarm: z.number().int().min(1),
+      pagingDatapointsToAlarm: z.number().int().min(1, { message: 'must be at least 1 (M out of N periods)' }),
       /** 5xx answered by the load balancer itself, in % of requests. */
       elb5xxPercent: percent,
       /** 5xx answered by the instances, in % of requests. */
