@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { cdkJsonContext } from './support/synth';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -33,5 +34,27 @@ describe('bin/app.ts with bad input', () => {
     const bad = runApp({ env: 'dev', pipeline: 'no' });
     expect(bad.status).toBe(1);
     expect(bad.stderr).toBe('Invalid -c pipeline=no: expected true or false\n');
+  });
+});
+
+describe('bin/app.ts with good input', () => {
+  // Validation off: this checks what the app prints, and the CI synth validates every environment.
+  const run = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'bin', 'app.ts')], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      CDK_OUTDIR: mkdtempSync(path.join(tmpdir(), 'cdk-out-')),
+      CDK_CONTEXT_JSON: JSON.stringify({ ...cdkJsonContext(), env: 'prod' }),
+      CDK_DEFAULT_ACCOUNT: '',
+      CDK_VALIDATION: 'false',
+      JSII_DEPRECATED: undefined,
+    },
+    encoding: 'utf8',
+  });
+
+  it('synthesizes prod and prints nothing: no deprecation warning from CDK or from this app', () => {
+    expect(run.status).toBe(0);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe('');
   });
 });
