@@ -36,7 +36,7 @@ describe('the architecture diagram', () => {
       'alb_us_east_1 -> asg_us_east_1',
       'asg_us_east_1 -> db_us_east_1',
       'db_us_east_1 -> db_eu_west_1 [label="replication"',
-      'vault_us_east_1 -> vault_eu_west_1 [label="backup copy"',
+      'vault_us_east_1 -> vault_eu_west_1 [label="backup copy',
       'check_us_east_1 -> alb_us_east_1',
       'check_alarms -> topic_us_east_1',
       'alarms_eu_west_1 -> topic_eu_west_1',

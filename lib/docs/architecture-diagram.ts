@@ -150,15 +150,15 @@ export function architectureDot(assemblyDir: string): string {
     }
     if (runbooks.length) lines.push(`    ${nodeId('runbook', region)} [label=${quote('promotion runbook\n(SSM Automation)')}, fillcolor="#e8f5e9"];`);
     if (runbooks.length && db) edge(nodeId('runbook', region), nodeId('db', region), { label: 'promotes', style: 'dotted' });
-    if (vaults.length) lines.push(`    ${nodeId('vault', region)} [label=${quote(`AWS Backup vault${plans.length ? '\ndaily plan' : ''}`)}, fillcolor="#e8f5e9"];`);
+    const rules = plans.flatMap((plan) => plan.BackupPlan?.BackupPlanRule ?? []);
+    const ruleLines = rules.map((rule: any) => `\n${rule.ScheduleExpression}${rule.Lifecycle?.DeleteAfterDays ? `, kept ${rule.Lifecycle.DeleteAfterDays} days` : ''}`).join('');
+    if (vaults.length) lines.push(`    ${nodeId('vault', region)} [label=${quote(`AWS Backup vault${ruleLines}`)}, fillcolor="#e8f5e9"];`);
     if (plans.length && db) edge(nodeId('db', region), nodeId('vault', region), { label: 'backup', style: 'dotted' });
-    for (const plan of plans) {
-      for (const rule of plan.BackupPlan?.BackupPlanRule ?? []) {
-        for (const copy of rule.CopyActions ?? []) {
-          const destination = String(copy.DestinationBackupVaultArn).split(':')[3];
-          if (destination && destination !== region) edge(nodeId('vault', region), nodeId('vault', destination), { label: 'backup copy', style: 'dashed', color: '#2e7d32' });
-        }
-      }
+    for (const copy of rules.flatMap((rule: any) => rule.CopyActions ?? [])) {
+      // The destination vault's ARN names its region: arn:aws:backup:<region>:…
+      const destination = String(copy.DestinationBackupVaultArn).split(':')[3];
+      const kept = copy.Lifecycle?.DeleteAfterDays ? `, kept ${copy.Lifecycle.DeleteAfterDays} days` : '';
+      if (destination && destination !== region) edge(nodeId('vault', region), nodeId('vault', destination), { label: `backup copy${kept}`, style: 'dashed', color: '#2e7d32' });
     }
     lines.push(
       `    ${nodeId('alarms', region)} [label=${quote(`${alarms.length - scaling} alarms + dashboard`)}, fillcolor="#fff3e0"];`,
