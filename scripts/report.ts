@@ -3,17 +3,17 @@
  * and the service quotas its account needs with every environment configured for it.
  * Usage: npm run report -- -c env=prod
  */
-import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { ENVIRONMENT_NAMES, REGIONS, loadConfig } from '../lib/config';
 import { accountQuotaUse, formatQuotaUse } from '../lib/report/quotas';
 import { formatReport, resilienceReport } from '../lib/report/resilience';
+import { synthQuietly } from './synth-quietly';
 
 const args = process.argv.slice(2);
 const contextArg = args.findIndex((a, i) => (a === '-c' || a === '--context') && args[i + 1]?.startsWith('env='));
 const envName = contextArg >= 0 ? args[contextArg + 1].slice('env='.length) : 'dev';
 const outdir = path.join('cdk.out', `report-${envName}`);
-execFileSync('npx', ['cdk', 'synth', '-q', '-c', `env=${envName}`, '--output', outdir], { stdio: ['ignore', 'ignore', 'inherit'] });
+synthQuietly(envName, outdir, 'the resilience report');
 console.log(formatReport(resilienceReport(outdir)));
 
 const defaultAccount = process.env.CDK_DEFAULT_ACCOUNT || undefined;

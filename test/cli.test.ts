@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ENVIRONMENT_NAMES } from '../lib/config';
+import { cdkJsonContext } from './support/synth';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -34,5 +35,29 @@ describe('bin/app.ts with bad input', () => {
     const bad = runApp({ env: 'dev', pipeline: 'no' });
     expect(bad.status).toBe(1);
     expect(bad.stderr).toBe('Invalid -c pipeline=no: expected true or false\n');
+  });
+});
+
+describe('bin/app.ts with good input', () => {
+  // Validation off: this checks what the app prints, and the CI synth validates every environment.
+  const run = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'bin', 'app.ts')], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      CDK_OUTDIR: mkdtempSync(path.join(tmpdir(), 'cdk-out-')),
+      CDK_CONTEXT_JSON: JSON.stringify({ ...cdkJsonContext(), env: 'prod' }),
+      CDK_DEFAULT_ACCOUNT: '',
+      AWS_PROFILE: '',
+      AWS_ACCESS_KEY_ID: '',
+      CDK_VALIDATION: 'false',
+      JSII_DEPRECATED: undefined,
+    },
+    encoding: 'utf8',
+  });
+
+  it('synthesizes prod and prints only what it is doing: no deprecation warning from CDK or from this app', () => {
+    expect(run.status).toBe(0);
+    expect(run.stderr).toBe("prod: synthesizing 10 stacks and checking them with cdk-nag, cfn-guard and the organisation's rules…\n");
+    expect(run.stdout).toBe('');
   });
 });

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { validateConfig, ENVIRONMENTS } from '../lib/config';
+import { ARCHITECTURE_DOT, ARCHITECTURE_ENVIRONMENT, ARCHITECTURE_PNG, architectureDot } from '../lib/docs/architecture-diagram';
 import { configReferenceTable } from '../lib/docs/config-reference';
 import { embeddedTable, GENERATED_TABLES } from '../lib/docs/tables';
 import { synthesized } from './support/assembly';
+import { ASSEMBLY_ROOT } from './support/synth';
 
 const readme = readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
 
@@ -45,5 +47,35 @@ describe('the README', () => {
 
   it('links only to files that exist', () => {
     for (const [, target] of readme.matchAll(/\]\((docs\/[^)#\s]+)/g)) expect(() => readFileSync(path.join(__dirname, '..', target))).not.toThrow();
+  });
+});
+
+describe('the architecture diagram', () => {
+  const dot = architectureDot(path.join(ASSEMBLY_ROOT, ARCHITECTURE_ENVIRONMENT));
+
+  it('is current: docs/architecture.dot is what `npm run diagram` draws from the app today', () => {
+    expect(readFileSync(path.join(__dirname, '..', ARCHITECTURE_DOT), 'utf8')).toBe(dot);
+  });
+
+  it('groups each region and draws the request, failover, replication and backup-copy paths', () => {
+    for (const cluster of ['cluster_global', 'cluster_us_east_1', 'cluster_eu_west_1']) expect(dot).toContain(`subgraph ${cluster} {`);
+    for (const path of [
+      'users -> dns',
+      'dns -> alb_us_east_1 [label="PRIMARY"]',
+      'dns -> alb_eu_west_1 [label="SECONDARY"',
+      'alb_us_east_1 -> asg_us_east_1',
+      'asg_us_east_1 -> db_us_east_1',
+      'db_us_east_1 -> db_eu_west_1 [label="replication"',
+      'vault_us_east_1 -> vault_eu_west_1 [label="backup copy',
+      'check_us_east_1 -> alb_us_east_1',
+      'check_alarms -> topic_us_east_1',
+      'alarms_eu_west_1 -> topic_eu_west_1',
+    ]) {
+      expect(dot).toContain(path);
+    }
+  });
+
+  it('is shown in the README', () => {
+    expect(readme).toContain(`](${ARCHITECTURE_PNG})`);
   });
 });

@@ -45,10 +45,8 @@ describe.each(['dev', 'prod'] as const)('%s monitoring', (envName) => {
       );
     });
 
-    const expected: Record<string, [string, string, string, number, string]> = {
-      'asg-cpu-high': ['AWS/EC2', 'CPUUtilization', 'Average', t.cpuHighPercent, 'GreaterThanOrEqualToThreshold'],
-      'alb-elb-5xx': ['AWS/ApplicationELB', 'HTTPCode_ELB_5XX_Count', 'Sum', t.elb5xxCount, 'GreaterThanOrEqualToThreshold'],
-      'alb-target-5xx': ['AWS/ApplicationELB', 'HTTPCode_Target_5XX_Count', 'Sum', t.target5xxCount, 'GreaterThanOrEqualToThreshold'],
+    // The alarms on one metric: namespace, metric, statistic, threshold, comparison.
+    const single: Record<string, [string, string, string, number, string]> = {
       'unhealthy-hosts': ['AWS/ApplicationELB', 'UnHealthyHostCount', 'Maximum', t.unhealthyHostCount, 'GreaterThanOrEqualToThreshold'],
       'target-response-p99': ['AWS/ApplicationELB', 'TargetResponseTime', 'p99', t.targetResponseTimeP99Seconds, 'GreaterThanOrEqualToThreshold'],
       'rds-cpu-high': ['AWS/RDS', 'CPUUtilization', 'Average', t.dbCpuHighPercent, 'GreaterThanOrEqualToThreshold'],
@@ -57,15 +55,89 @@ describe.each(['dev', 'prod'] as const)('%s monitoring', (envName) => {
       'rds-connections-high': ['AWS/RDS', 'DatabaseConnections', 'Maximum', t.dbConnectionsHigh, 'GreaterThanOrEqualToThreshold'],
       ...(region === 'eu-west-1' && { 'rds-replica-lag': ['AWS/RDS', 'ReplicaLag', 'Maximum', t.replicaLagSeconds, 'GreaterThanOrEqualToThreshold'] }),
     };
+    const expected = ['asg-cpu-high', 'alb-elb-5xx', 'alb-target-5xx', ...Object.keys(single)];
+    /** The metrics an expression alarm reads, by id: namespace, metric, statistic. */
+    const inputs = (name: string) =>
+      Object.fromEntries(
+        alarms[name].Metrics.filter((m: any) => m.MetricStat).map((m: any) => [m.Id, [m.MetricStat.Metric.Namespace, m.MetricStat.Metric.MetricName, m.MetricStat.Stat]]),
+      );
+    const expression = (name: string) => alarms[name].Metrics.find((m: any) => m.ReturnData !== false);
+    const dimension = (name: string, key: string) =>
+      JSON.stringify((alarms[name].Dimensions ?? alarms[name].Metrics.find((m: any) => m.MetricStat).MetricStat.Metric.Dimensions).find((d: any) => d.Name === key).Value);
 
-    it(`has exactly the ${Object.keys(expected).length} alarms of this region`, () => {
-      expect(Object.keys(alarms).sort()).toEqual(Object.keys(expected).sort());
+    it(`has exactly the ${expected.length} alarms of this region`, () => {
+      expect(Object.keys(alarms).sort()).toEqual(expected.sort());
     });
 
-    it.each(Object.entries(expected))('alarms on %s with the configured threshold and period', (name, [namespace, metric, statistic, threshold, comparison]) => {
+    it.each(Object.entries(single))('alarms on %s with the configured threshold and period', (name, [namespace, metric, statistic, threshold, comparison]) => {
       const alarm = alarms[name];
       expect({ namespace: alarm.Namespace, metric: alarm.MetricName, statistic: alarm.Statistic ?? alarm.ExtendedStatistic }).toEqual({ namespace, metric, statistic });
-      expect(alarm).toMatchObject({ Threshold: threshold, ComparisonOperator: comparison, Period: period, EvaluationPeriods: t.evaluationPeriods });
+      expect(alarm).toMatchObject({ Threshold: threshold, ComparisonOperator: comparison, Period: period });
+    });
+
+    it('pages only when M of the last N periods breach, so one bad period does not page', () => {
+      expect(t.pagingDatapointsToAlarm).toBeLessThan(t.pagingEvaluationPeriods);
+      for (const alarm of Object.values(alarms)) {
+        expect(alarm).toMatchObject({ DatapointsToAlarm: t.pagingDatapointsToAlarm, EvaluationPeriods: t.pagingEvaluationPeriods });
+      }
+    });
+
+    it('treats missing data as an outage where silence is bad, and as quiet where it only means no traffic', () => {
+      const treatment = Object.fromEntries(Object.entries(alarms).map(([name, alarm]) => [name, alarm.TreatMissingData]));
+      expect(treatment).toEqual({
+        // A database that stops reporting is stopped or gone.
+        'rds-cpu-high': 'breaching',
+        'rds-free-storage-low': 'breaching',
+        'rds-freeable-memory-low': 'breaching',
+        'rds-connections-high': 'breaching',
+        ...(region === 'eu-west-1' && { 'rds-replica-lag': 'breaching' }),
+        // The load balancer reports host counts with or without traffic.
+        'unhealthy-hosts': 'breaching',
+        // Request-driven metrics are absent at zero traffic.
+        'alb-elb-5xx': 'notBreaching',
+        'alb-target-5xx': 'notBreaching',
+        'target-response-p99': 'notBreaching',
+        // An empty group reports no CPU; the health-check and unhealthy-host alarms page that.
+        'asg-cpu-high': 'missing',
+      });
+    });
+
+    it.each([
+      ['alb-elb-5xx', 'HTTPCode_ELB_5XX_Count', t.elb5xxPercent],
+      ['alb-target-5xx', 'HTTPCode_Target_5XX_Count', t.target5xxPercent],
+    ])('alarms on %s as a percentage of requests, counted as 0 below the request floor', (name, errors, threshold) => {
+      expect(expression(name).Expression).toBe(`IF(requests >= ${t.errorRateMinRequests}, 100 * FILL(errors, 0) / requests, 0)`);
+      expect(inputs(name)).toEqual({ errors: ['AWS/ApplicationELB', errors, 'Sum'], requests: ['AWS/ApplicationELB', 'RequestCount', 'Sum'] });
+      expect(alarms[name]).toMatchObject({ Threshold: threshold, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+      for (const m of alarms[name].Metrics.filter((m: any) => m.MetricStat)) expect(m.MetricStat.Period).toBe(period);
+    });
+
+    it('pages on high CPU only while the group is at its maximum size', () => {
+      expect(expression('asg-cpu-high').Expression).toBe('IF(inService >= maxSize, cpu, 0)');
+      expect(inputs('asg-cpu-high')).toEqual({
+        cpu: ['AWS/EC2', 'CPUUtilization', 'Average'],
+        inService: ['AWS/AutoScaling', 'GroupInServiceInstances', 'Minimum'],
+        maxSize: ['AWS/AutoScaling', 'GroupMaxSize', 'Maximum'],
+      });
+      expect(alarms['asg-cpu-high']).toMatchObject({ Threshold: t.cpuHighPercent, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    });
+
+    it('leaves the CPU scaling alarms, which add and remove instances, out of paging', () => {
+      const app = synthesized(envName).template(`${envName}-app-${region}`).toJSON().Resources as Resources;
+      const [groupId, group] = Object.entries(app).find(([, r]) => r.Type === 'AWS::AutoScaling::AutoScalingGroup')!;
+      // The ceiling alarm reads the group size metrics, which exist only while the group collects them.
+      expect(group.Properties.MetricsCollection).toEqual([{ Granularity: '1Minute' }]);
+      const scaling = Object.values(app).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
+      expect(scaling).toHaveLength(2);
+      for (const alarm of scaling) {
+        expect(alarm.Properties.AlarmActions.map((a: any) => app[a.Ref]?.Type)).toEqual(['AWS::AutoScaling::ScalingPolicy']);
+        expect(alarm.Properties.OKActions).toBeUndefined();
+        expect(alarm.Properties.Dimensions).toEqual([{ Name: 'AutoScalingGroupName', Value: { Ref: groupId } }]);
+        expect(alarm.Properties.TreatMissingData).toBe('missing');
+      }
+      const scaleOut = scaling.find((a) => a.Properties.ComparisonOperator === 'GreaterThanOrEqualToThreshold')!;
+      expect(scaleOut.Properties).toMatchObject({ Threshold: t.cpuHighPercent, EvaluationPeriods: t.evaluationPeriods });
+      expect(scaleOut.Properties.DatapointsToAlarm).toBeUndefined();
     });
 
     it('wires every alarm to the topic when it fires and when it recovers', () => {
@@ -76,18 +148,17 @@ describe.each(['dev', 'prod'] as const)('%s monitoring', (envName) => {
     });
 
     it('watches this region\'s ALB, target group, instances and database', () => {
-      const dimension = (name: string, key: string) => alarms[name].Dimensions.find((d: any) => d.Name === key).Value;
-      expect(JSON.stringify(dimension('alb-elb-5xx', 'LoadBalancer'))).toContain(`${envName}-app-${region}`);
-      expect(JSON.stringify(dimension('unhealthy-hosts', 'TargetGroup'))).toContain(`${envName}-app-${region}`);
-      expect(JSON.stringify(dimension('asg-cpu-high', 'AutoScalingGroupName'))).toContain(`${envName}-app-${region}`);
-      expect(JSON.stringify(dimension('rds-cpu-high', 'DBInstanceIdentifier'))).toContain(`${envName}-data-${region}`);
+      expect(dimension('alb-elb-5xx', 'LoadBalancer')).toContain(`${envName}-app-${region}`);
+      expect(dimension('unhealthy-hosts', 'TargetGroup')).toContain(`${envName}-app-${region}`);
+      expect(dimension('asg-cpu-high', 'AutoScalingGroupName')).toContain(`${envName}-app-${region}`);
+      expect(dimension('rds-cpu-high', 'DBInstanceIdentifier')).toContain(`${envName}-data-${region}`);
     });
 
     it('shows the same metrics and the alarms on a dashboard', () => {
       const [, dashboard] = ofType('AWS::CloudWatch::Dashboard')[0];
       expect(dashboard.Properties.DashboardName).toBe(stackName);
       const body = JSON.stringify(dashboard.Properties.DashboardBody);
-      for (const [, metric] of Object.values(expected)) expect(body).toContain(metric);
+      for (const metric of [...Object.values(single).map(([, m]) => m), 'HTTPCode_ELB_5XX_Count', 'HTTPCode_Target_5XX_Count', 'GroupMaxSize']) expect(body).toContain(metric);
       expect(body).toContain('"type\\":\\"alarm\\"');
     });
   });

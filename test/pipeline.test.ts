@@ -136,7 +136,7 @@ describe.each(ENVIRONMENT_NAMES)('%s pipeline', (envName) => {
     });
 
     it('lets the alarms watch for one evaluation window, then reads the monitoring stack\'s eu-west-1 alarms in ALARM', () => {
-      expect(script).toContain(`sleep ${config.alarms.periodSeconds * config.alarms.evaluationPeriods}`);
+      expect(script).toContain(`sleep ${config.alarms.periodSeconds * config.alarms.pagingEvaluationPeriods}`);
       expect(script).toContain(`aws cloudwatch describe-alarms --region eu-west-1 --state-value ALARM --alarm-name-prefix ${envName}-monitoring-eu-west-1-`);
     });
 

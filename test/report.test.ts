@@ -31,10 +31,14 @@ describe.each(['dev', 'prod'] as const)('the %s resilience report', (envName) =>
     expect(region('eu-west-1').database).toEqual({ multiAz: config.database.multiAz, replica: true, backupRetentionDays: undefined });
   });
 
-  it('counts the alarms per region and names the topic they notify', () => {
+  it('counts the paging alarms per region apart from the scaling ones, and names the topic they notify', () => {
     expect(region('us-east-1').alarms).toBe(9);
     expect(region('eu-west-1').alarms).toBe(10);
-    for (const r of report.regions) expect(r.alarmTargets).toEqual([expect.stringMatching(/^AlertsTopic/)]);
+    for (const r of report.regions) {
+      expect(r.alarmTargets).toEqual([expect.stringMatching(/^AlertsTopic/)]);
+      expect(r.scalingAlarms).toBe(2);
+      expect(r.paging).toEqual({ datapoints: config.alarms.pagingDatapointsToAlarm, periods: config.alarms.pagingEvaluationPeriods, periodSeconds: config.alarms.periodSeconds });
+    }
   });
 
   it('states the failover figures of the health checks', () => {
@@ -53,6 +57,9 @@ describe.each(['dev', 'prod'] as const)('the %s resilience report', (envName) =>
     expect(text).toContain(`Resilience report: ${envName}`);
     expect(text).toContain(`Auto Scaling min/desired/max: ${config.app.minCapacity}/${config.app.desiredCapacity}/${config.app.maxCapacity}`);
     expect(text).toContain(`failover: detection ${report.failover!.detectionSeconds} s`);
+    const a = config.alarms;
+    expect(text).toContain(`alarms: 9 paging when ${a.pagingDatapointsToAlarm} of ${a.pagingEvaluationPeriods} periods of ${a.periodSeconds} s breach`);
+    expect(text).toContain('2 scaling (notify nobody)');
   });
 });
 

@@ -192,9 +192,18 @@ export const environmentConfigSchema = z
       periodSeconds: z.union([z.literal(10), z.literal(30), z.number().int().multipleOf(60).min(60).max(86400)], {
         message: 'must be 10, 30 or a multiple of 60 up to 86400',
       }),
+      /** Consecutive periods beyond a CPU threshold before the scaling alarms add or remove an instance. */
       evaluationPeriods: z.number().int().min(1).max(10),
-      elb5xxCount: z.number().int().min(1),
-      target5xxCount: z.number().int().min(1),
+      /** N: the periods a paging alarm looks back over. */
+      pagingEvaluationPeriods: z.number().int().min(1).max(10),
+      /** M: how many of those N periods must breach before on-call is paged, so one bad minute does not page. */
+      pagingDatapointsToAlarm: z.number().int().min(1, { message: 'must be at least 1 (M out of N periods)' }),
+      /** 5xx answered by the load balancer itself, in % of requests. */
+      elb5xxPercent: percent,
+      /** 5xx answered by the instances, in % of requests. */
+      target5xxPercent: percent,
+      /** Requests per period below which the 5xx rates count as 0: a few errors among a handful of requests are noise. */
+      errorRateMinRequests: z.number().int().min(1),
       targetResponseTimeP99Seconds: z.number().gt(0).max(60),
       unhealthyHostCount: z.number().int().min(1),
       dbCpuHighPercent: percent,
@@ -261,6 +270,13 @@ export const environmentConfigSchema = z
       if (arn !== undefined && !new RegExp(`^arn:aws:acm:${region}:${config.account}:certificate/[0-9a-f-]{36}$`).test(arn)) {
         ctx.addIssue({ code: 'custom', path: ['app', 'certificateArns', region], message: `is not an ACM certificate ARN of account ${config.account} in ${region}` });
       }
+    }
+    if (config.alarms.pagingDatapointsToAlarm > config.alarms.pagingEvaluationPeriods) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['alarms', 'pagingDatapointsToAlarm'],
+        message: `(${config.alarms.pagingDatapointsToAlarm}) must be at most alarms.pagingEvaluationPeriods (${config.alarms.pagingEvaluationPeriods}): M out of N periods`,
+      });
     }
     if (config.alarms.cpuLowPercent >= config.alarms.cpuHighPercent) {
       ctx.addIssue({ code: 'custom', path: ['alarms', 'cpuLowPercent'], message: `(${config.alarms.cpuLowPercent}) must be below alarms.cpuHighPercent (${config.alarms.cpuHighPercent})` });

@@ -99,7 +99,9 @@ export class FailoverDns extends Construct {
         alarmDescription: `Route 53 sees ${endpoint.domainName}${HEALTH_CHECK_PATH} failing: traffic ${role === 'Primary' ? 'fails over to the secondary' : 'has no standby'}`,
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        // One period: Route 53 already waited for failureThreshold failed checks, and traffic has moved.
         evaluationPeriods: 1,
+        // Route 53 reports status every minute while the check exists: silence is not health.
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       });
       alarm.addAlarmAction(notify);

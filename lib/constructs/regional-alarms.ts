@@ -30,9 +30,25 @@ export interface RegionalAlarmsProps {
   readonly naming: ServiceNaming;
 }
 
+/** One paging alarm. */
+interface AlarmSpec {
+  /** What the alarm watches: a metric, or an expression over metrics. */
+  readonly metric: cloudwatch.Metric | cloudwatch.MathExpression;
+  /** The value, in the metric's unit, at which a period breaches. */
+  readonly threshold: number;
+  /** Which side of the threshold breaches. */
+  readonly comparison: cloudwatch.ComparisonOperator;
+  /** What a period without data counts as, chosen per alarm: see the comment on each. */
+  readonly missingData: cloudwatch.TreatMissingData;
+  /** What it means when it fires, for the person it pages. */
+  readonly description: string;
+}
+
 /**
- * The region's alarms, each notifying the topic when it fires and when it
- * recovers, and a dashboard of the same metrics.
+ * The region's paging alarms, each notifying the topic when it fires and when it
+ * recovers, and a dashboard of the same metrics. Each fires when M of its last N
+ * periods breach (`pagingDatapointsToAlarm` of `pagingEvaluationPeriods`), so one
+ * bad minute does not page; what a period without data means is chosen per alarm.
  */
 export class RegionalAlarms extends Construct {
   /** Every alarm, by purpose. */
@@ -52,76 +68,123 @@ export class RegionalAlarms extends Construct {
         statistic,
         period,
       });
+    const asg = (metricName: string, statistic: string) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/AutoScaling',
+        metricName,
+        dimensionsMap: { AutoScalingGroupName: props.autoScalingGroup.autoScalingGroupName },
+        statistic,
+        period,
+      });
     const above = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
     const below = cloudwatch.ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD;
+    const { BREACHING, NOT_BREACHING, MISSING } = cloudwatch.TreatMissingData;
+    const requests = props.loadBalancer.metrics.requestCount({ statistic: cloudwatch.Stats.SUM, period });
+    // A period without errors has no 5xx datapoint (FILL makes it 0); below the floor the
+    // rate is 0, and without requests there is no datapoint at all.
+    const errorRate = (errors: cloudwatch.IMetric, label: string) =>
+      new cloudwatch.MathExpression({
+        expression: `IF(requests >= ${t.errorRateMinRequests}, 100 * FILL(errors, 0) / requests, 0)`,
+        usingMetrics: { errors, requests },
+        label,
+        period,
+      });
 
-    const metrics = {
+    const metrics: Record<string, AlarmSpec> = {
       'asg-cpu-high': {
-        metric: new cloudwatch.Metric({
-          namespace: 'AWS/EC2',
-          metricName: 'CPUUtilization',
-          dimensionsMap: { AutoScalingGroupName: props.autoScalingGroup.autoScalingGroupName },
-          statistic: cloudwatch.Stats.AVERAGE,
+        // CPU counts only while the group is at its maximum size: below it, the scale-out
+        // alarm of the app stack adds instances and nobody needs waking.
+        metric: new cloudwatch.MathExpression({
+          expression: 'IF(inService >= maxSize, cpu, 0)',
+          usingMetrics: {
+            cpu: new cloudwatch.Metric({
+              namespace: 'AWS/EC2',
+              metricName: 'CPUUtilization',
+              dimensionsMap: { AutoScalingGroupName: props.autoScalingGroup.autoScalingGroupName },
+              statistic: cloudwatch.Stats.AVERAGE,
+              period,
+            }),
+            inService: asg('GroupInServiceInstances', cloudwatch.Stats.MINIMUM),
+            maxSize: asg('GroupMaxSize', cloudwatch.Stats.MAXIMUM),
+          },
+          label: 'CPU % while at the maximum size',
           period,
         }),
         threshold: t.cpuHighPercent,
         comparison: above,
-        description: 'Average instance CPU is high: scaling is at its ceiling or not keeping up',
+        // An empty group reports no CPU; the unhealthy-hosts and health-check alarms page that.
+        missingData: MISSING,
+        description: 'Average instance CPU is high and the group is at its maximum size: scaling cannot add capacity',
       },
       'alb-elb-5xx': {
-        metric: props.loadBalancer.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { statistic: cloudwatch.Stats.SUM, period }),
-        threshold: t.elb5xxCount,
+        metric: errorRate(props.loadBalancer.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { statistic: cloudwatch.Stats.SUM, period }), 'ELB 5xx %'),
+        threshold: t.elb5xxPercent,
         comparison: above,
-        description: 'The load balancer itself answers 5xx: no healthy targets or a capacity problem',
+        // No requests, no rate: a quiet period is not an outage (the health checks watch a dead region).
+        missingData: NOT_BREACHING,
+        description: 'The load balancer itself answers 5xx to this share of requests: no healthy targets or a capacity problem',
       },
       'alb-target-5xx': {
-        metric: props.loadBalancer.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { statistic: cloudwatch.Stats.SUM, period }),
-        threshold: t.target5xxCount,
+        metric: errorRate(props.loadBalancer.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { statistic: cloudwatch.Stats.SUM, period }), 'target 5xx %'),
+        threshold: t.target5xxPercent,
         comparison: above,
-        description: 'The application answers 5xx',
+        missingData: NOT_BREACHING,
+        description: 'The application answers 5xx to this share of requests',
       },
       'unhealthy-hosts': {
         metric: props.targetGroup.metrics.unhealthyHostCount({ statistic: cloudwatch.Stats.MAXIMUM, period }),
         threshold: t.unhealthyHostCount,
         comparison: above,
+        // The load balancer reports host counts every minute, traffic or not: silence means nobody is watching the hosts.
+        missingData: BREACHING,
         description: 'Instances fail the load balancer health check on /health',
       },
       'target-response-p99': {
         metric: props.loadBalancer.metrics.targetResponseTime({ statistic: cloudwatch.Stats.p(99), period }),
         threshold: t.targetResponseTimeP99Seconds,
         comparison: above,
+        // Reported only for periods with requests: no traffic is not slowness.
+        missingData: NOT_BREACHING,
         description: 'The slowest 1% of responses are too slow',
       },
+      // RDS reports these every minute while the instance runs: silence is a stopped, failed or
+      // deleted database, which must page rather than turn the alarm OK.
       'rds-cpu-high': {
         metric: rds('CPUUtilization', cloudwatch.Stats.AVERAGE),
         threshold: t.dbCpuHighPercent,
         comparison: above,
-        description: 'Database CPU is high',
+        missingData: BREACHING,
+        description: 'Database CPU is high, or the database stopped reporting',
       },
       'rds-free-storage-low': {
         metric: rds('FreeStorageSpace', cloudwatch.Stats.MINIMUM),
         threshold: t.dbFreeStorageLowGiB * GIB,
         comparison: below,
-        description: 'Database free storage is low (storage autoscaling may be at its ceiling)',
+        missingData: BREACHING,
+        description: 'Database free storage is low (storage autoscaling may be at its ceiling), or the database stopped reporting',
       },
       'rds-freeable-memory-low': {
         metric: rds('FreeableMemory', cloudwatch.Stats.MINIMUM),
         threshold: t.dbFreeableMemoryLowMiB * MIB,
         comparison: below,
-        description: 'Database freeable memory is low',
+        missingData: BREACHING,
+        description: 'Database freeable memory is low, or the database stopped reporting',
       },
       'rds-connections-high': {
         metric: rds('DatabaseConnections', cloudwatch.Stats.MAXIMUM),
         threshold: t.dbConnectionsHigh,
         comparison: above,
-        description: 'Database connections are close to the limit',
+        missingData: BREACHING,
+        description: 'Database connections are close to the limit, or the database stopped reporting',
       },
       ...(props.isReplica && {
         'rds-replica-lag': {
           metric: rds('ReplicaLag', cloudwatch.Stats.MAXIMUM),
           threshold: t.replicaLagSeconds,
           comparison: above,
-          description: 'The standby replica lags the primary: a failover now would lose more writes',
+          // A replica that stops reporting lag is not replicating: the standby is not ready.
+          missingData: BREACHING,
+          description: 'The standby replica lags the primary, or stopped reporting: a failover now would lose more writes',
         },
       }),
     };
@@ -133,9 +196,9 @@ export class RegionalAlarms extends Construct {
         alarmDescription: spec.description,
         threshold: spec.threshold,
         comparisonOperator: spec.comparison,
-        evaluationPeriods: t.evaluationPeriods,
-        // No requests, no errors: a quiet period is not an outage.
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        evaluationPeriods: t.pagingEvaluationPeriods,
+        datapointsToAlarm: t.pagingDatapointsToAlarm,
+        treatMissingData: spec.missingData,
       });
       alarm.addAlarmAction(notify);
       alarm.addOkAction(notify);

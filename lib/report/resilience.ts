@@ -15,9 +15,13 @@ export interface RegionReport {
   readonly database?: { multiAz: boolean; replica: boolean; backupRetentionDays?: number };
   /** Seconds from sustained high CPU to the scale-out action: period × evaluation periods. */
   readonly scaleOutReactionSeconds?: number;
-  /** Alarms of the region's stacks, and the SNS topics (logical references) they notify. */
+  /** Alarms of the region's stacks that notify people, and the SNS topics (logical references) they notify. */
   readonly alarms: number;
   readonly alarmTargets: string[];
+  /** When those alarms page: M breaching periods out of N, if they all agree. */
+  readonly paging?: { datapoints: number; periods: number; periodSeconds: number };
+  /** Alarms that drive Auto Scaling and notify nobody. */
+  readonly scalingAlarms: number;
 }
 
 /** What an environment's synthesized templates say about its resilience. */
@@ -43,6 +47,8 @@ function regionReport(region: string, templates: Template[]): RegionReport {
     ),
   );
   const notifying = alarms.filter((a) => !(a.AlarmActions ?? []).some((action: any) => policies[action?.Ref]));
+  const windows = new Set(notifying.map((a) => JSON.stringify([a.DatapointsToAlarm ?? a.EvaluationPeriods, a.EvaluationPeriods, a.Period ?? a.Metrics?.find((m: any) => m.MetricStat)?.MetricStat.Period])));
+  const [paging] = windows.size === 1 ? [...windows].map((w) => JSON.parse(w) as number[]) : [];
   const targets = new Set(notifying.flatMap((a) => [...(a.AlarmActions ?? []), ...(a.OKActions ?? [])]).map((t: unknown) => JSON.stringify(t)));
   return {
     region,
@@ -53,6 +59,8 @@ function regionReport(region: string, templates: Template[]): RegionReport {
     scaleOutReactionSeconds: scaleOut && scaleOut.Period * scaleOut.EvaluationPeriods,
     alarms: notifying.length,
     alarmTargets: [...targets].map(describeTarget).sort(),
+    paging: paging && { datapoints: paging[0], periods: paging[1], periodSeconds: paging[2] },
+    scalingAlarms: alarms.length - notifying.length,
   };
 }
 
@@ -113,7 +121,8 @@ export function formatReport(report: ResilienceReport): string {
     if (r.database) {
       lines.push(`  database: ${r.database.replica ? 'cross-region read replica' : 'primary'}, Multi-AZ ${r.database.multiAz ? 'yes' : 'no'}, backup retention ${r.database.backupRetentionDays ?? 'none (replica)'}${r.database.backupRetentionDays ? ' days' : ''}`);
     }
-    lines.push(`  alarms: ${r.alarms}, notifying ${r.alarmTargets.join(', ') || 'nothing'}`);
+    const when = r.paging ? ` when ${r.paging.datapoints} of ${r.paging.periods} periods of ${r.paging.periodSeconds} s breach` : '';
+    lines.push(`  alarms: ${r.alarms} paging${when}, notifying ${r.alarmTargets.join(', ') || 'nothing'}; ${r.scalingAlarms} scaling (notify nobody)`);
   }
   if (report.failover) {
     const f = report.failover;

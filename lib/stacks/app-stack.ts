@@ -27,7 +27,7 @@ export const LOAD_BALANCER_DNS_OUTPUT = 'LoadBalancerDnsName';
 export class AppStack extends ServiceStack {
   /** The load balancer, target group, instances and their security groups. */
   public readonly webTier: WebTier;
-  /** The CPU step-scaling policy and its two alarms. */
+  /** The CPU step scaling and its two alarms, which page nobody. */
   public readonly scaling: CpuStepScaling;
   /** The name this region answers to, e.g. `us-east-1.app.example.com`. */
   public readonly regionalDomainName: string;

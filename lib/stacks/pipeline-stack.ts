@@ -33,7 +33,7 @@ export function deployWaves(config: EnvironmentConfig): DeployWave[] {
         loadBalancerDnsOutput: LOAD_BALANCER_DNS_OUTPUT,
         // The monitoring stack's alarms, not the scaling alarms of the app stack, which sit in ALARM whenever the load is low.
         alarmNamePrefix: `${naming.name('alarm', 'monitoring', standby)}-`,
-        bakeTime: Duration.seconds(config.alarms.periodSeconds * config.alarms.evaluationPeriods),
+        bakeTime: Duration.seconds(config.alarms.periodSeconds * config.alarms.pagingEvaluationPeriods),
       },
     },
     { id: 'Primary', stackNames: [naming.stackName('app', primary), naming.stackName('monitoring', primary)] },
