@@ -58,8 +58,31 @@ describe.each(['dev', 'prod'] as const)('%s monitoring', (envName) => {
       ...(region === 'eu-west-1' && { 'rds-replica-lag': ['AWS/RDS', 'ReplicaLag', 'Maximum', t.replicaLagSeconds, 'GreaterThanOrEqualToThreshold'] }),
     };
 
-    it(`has exactly the ${Object.keys(expected).length} alarms of this region`, () => {
-      expect(Object.keys(alarms).sort()).toEqual(Object.keys(expected).sort());
+    const peer = REGIONS.find((r) => r !== region)!;
+
+    it(`has exactly the ${Object.keys(expected).length} alarms of this region and the probe of ${peer}`, () => {
+      expect(Object.keys(alarms).sort()).toEqual([...Object.keys(expected), `probe-${peer}`].sort());
+    });
+
+    it(`probes ${peer} once a minute from here and pages this region's topic, which does not depend on ${peer}`, () => {
+      const path = peer === 'us-east-1' ? '/health/writer' : '/health';
+      const [canaryId, canary] = ofType('AWS::Synthetics::Canary')[0];
+      expect(canary.Properties.Schedule.Expression).toBe('rate(1 minute)');
+      expect(canary.Properties.Code.Script).toContain(JSON.stringify(`https://${peer}.${config.dns.domainName}${path}`));
+      expect(alarms[`probe-${peer}`]).toMatchObject({
+        Namespace: 'CloudWatchSynthetics',
+        MetricName: 'SuccessPercent',
+        Dimensions: [{ Name: 'CanaryName', Value: { Ref: canaryId } }],
+        Threshold: 100,
+        ComparisonOperator: 'LessThanThreshold',
+        EvaluationPeriods: config.dns.healthCheckFailureThreshold,
+        TreatMissingData: 'breaching',
+        AlarmActions: [{ Ref: topicId }],
+        OKActions: [{ Ref: topicId }],
+      });
+      // Nothing of the other region's stacks: the probe knows only its public name.
+      const references = JSON.stringify(template.toJSON()).match(/"Fn::GetStackOutput":\{[^}]*\}/g) ?? [];
+      expect(references.filter((r) => r.includes(peer))).toEqual([]);
     });
 
     it.each(Object.entries(expected))('alarms on %s with the configured threshold and period', (name, [namespace, metric, statistic, threshold, comparison]) => {
