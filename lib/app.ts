@@ -2,6 +2,7 @@ import type { App } from 'aws-cdk-lib';
 import { addCompliancePlugins, type CompliancePluginOptions } from './compliance';
 import { REGIONS, type EnvironmentConfig, type RegionName } from './config';
 import { AppStack } from './stacks/app-stack';
+import { FAILOVER_HEALTH_CHECK_PATHS } from './constructs/failover-dns';
 import { PrimaryDataStack, SecondaryDataStack, type DatabaseEndpoint } from './stacks/data-stacks';
 import { DnsStack } from './stacks/dns-stack';
 import { MonitoringStack } from './stacks/monitoring-stack';
@@ -46,8 +47,18 @@ export function buildApp(app: App, config: EnvironmentConfig, options: BuildAppO
   const secondaryData = new SecondaryDataStack(app, { config, region: standbyRegion, network: network[standbyRegion], primary: primaryData });
   const databases: Record<RegionName, DatabaseEndpoint> = { [primaryRegion]: primaryData.endpoint, [standbyRegion]: secondaryData.endpoint };
   const web = perRegion((region) => new AppStack(app, { config, region, network: network[region], database: databases[region] }));
+  const peerRegion = (region: RegionName) => (region === primaryRegion ? standbyRegion : primaryRegion);
   const monitoring = perRegion(
-    (region) => new MonitoringStack(app, { config, region, app: web[region], database: databases[region], isReplica: region === standbyRegion }),
+    (region) =>
+      new MonitoringStack(app, {
+        config,
+        region,
+        app: web[region],
+        database: databases[region],
+        isReplica: region === standbyRegion,
+        peerRegion: peerRegion(region),
+        peerHealthCheckPath: FAILOVER_HEALTH_CHECK_PATHS[region === primaryRegion ? 'Secondary' : 'Primary'],
+      }),
   );
   const dns = new DnsStack(app, { config, apps: web, primaryRegion, standbyRegion, topic: monitoring[primaryRegion].topic });
 

@@ -31,6 +31,8 @@ export const NAME_RULES = {
   dashboard: { maxLength: 255, ...WORD_HYPHEN },
   webAcl: { maxLength: 128, ...WORD_HYPHEN },
   ssmDocument: { maxLength: 128, pattern: /^[\w.-]+$/, allowed: 'letters, digits and _.-' },
+  // 1011 characters including the ARN before the name (about 60 here): 900 leaves room for every partition and account.
+  ssmParameter: { maxLength: 900, pattern: /^[\w.-]+$/, allowed: 'letters, digits and _.-' },
   pipeline: { maxLength: 100, pattern: /^[A-Za-z0-9.@_-]+$/, allowed: 'letters, digits and .@_-' },
   buildProject: { maxLength: 150, pattern: /^[A-Za-z0-9][A-Za-z0-9_-]+$/, allowed: 'a letter or digit, then letters, digits, hyphens and underscores' },
   bucket: { maxLength: 63, pattern: /^[a-z0-9](?!.*\.\.)[a-z0-9.-]*[a-z0-9]$/, allowed: 'lowercase letters, digits, dots and hyphens' },

@@ -1,11 +1,12 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ENVIRONMENTS, REGIONS, validateConfig } from '../lib/config';
-import { HEALTH_CHECK_PATH, HEALTH_WAIT_INTERVAL_SECONDS, SIGNAL_SCRIPT_PATH } from '../lib/constructs/web-server-user-data';
+import { HEALTH_CHECK_PATH, HEALTH_WAIT_INTERVAL_SECONDS, SIGNAL_SCRIPT_PATH, WRITER_HEALTH_CHECK_PATH } from '../lib/constructs/web-server-user-data';
 import { AppStack } from '../lib/stacks/app-stack';
 import { PrimaryDataStack } from '../lib/stacks/data-stacks';
 import { NetworkStack } from '../lib/stacks/network-stack';
 import { synthesized } from './support/assembly';
 import { offlineConfig, testApp } from './support/synth';
+import { userDataText } from './support/user-data';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; UpdatePolicy?: any; CreationPolicy?: any }>;
 
@@ -143,11 +144,12 @@ describe.each(['dev', 'prod'] as const)('%s app tier', (envName) => {
     });
 
     it('serves the application and /health from a small boot script', () => {
-      const script: string = launchData.UserData['Fn::Base64'];
-      expect(typeof script).toBe('string');
-      expect(script.length).toBeLessThan(4096);
+      const script = userDataText(launchData.UserData['Fn::Base64']);
+      // EC2 takes at most 16 KB of user data.
+      expect(script.length).toBeLessThan(8192);
       expect(script).toContain(`Environment=PORT=${config.app.port} REGION=${region}`);
-      expect(script).toContain(`self.path == "${HEALTH_CHECK_PATH}"`);
+      expect(script).toContain(`Environment=WRITER_PARAMETER=${envName}-data-${region}-writer-endpoint DB_SECRET_ARN=`);
+      expect(script).toContain(`self.path in ("${HEALTH_CHECK_PATH}", "${WRITER_HEALTH_CHECK_PATH}")`);
       expect(script).toContain('ThreadingHTTPServer');
       expect(script).toContain('systemctl enable --now webtier.service');
       // Nothing is fetched at boot: curl only asks the local server, and dnf runs only on an image without cfn-signal.
@@ -157,7 +159,7 @@ describe.each(['dev', 'prod'] as const)('%s app tier', (envName) => {
     });
 
     it('signals the group only after the local /health answers, with the stack, group and region', () => {
-      const script: string = launchData.UserData['Fn::Base64'];
+      const script = userDataText(launchData.UserData['Fn::Base64']);
       const lastLine = script.trim().split('\n').pop();
       const attempts = config.app.healthCheckGraceSeconds / HEALTH_WAIT_INTERVAL_SECONDS;
       expect(lastLine).toBe(
@@ -257,18 +259,21 @@ describe.each(['dev', 'prod'] as const)('%s app tier', (envName) => {
       expect(outputFrom(toDatabase[0].GroupId).StackName).toBe(`${envName}-data-${region}`);
     });
 
-    it('gives the instances Session Manager, the CloudWatch agent, read access to the DB secret and signals to their own stack only', () => {
+    it('gives the instances Session Manager, the CloudWatch agent, read access to the DB secret and the writer parameter, and signals to their own stack only', () => {
       const role = only(resources, 'AWS::IAM::Role').Properties;
       expect(JSON.stringify(role.ManagedPolicyArns)).toContain('AmazonSSMManagedInstanceCore');
       expect(JSON.stringify(role.ManagedPolicyArns)).toContain('CloudWatchAgentServerPolicy');
       expect(role.ManagedPolicyArns).toHaveLength(2);
       const statements = only(resources, 'AWS::IAM::Policy').Properties.PolicyDocument.Statement;
       const actions = statements.flatMap((s: any) => [s.Action].flat());
+      const parameterRead = ['ssm:DescribeParameters', 'ssm:GetParameter', 'ssm:GetParameterHistory', 'ssm:GetParameters'];
       expect(actions.sort()).toEqual(
         region === 'us-east-1'
-          ? ['cloudformation:SignalResource', 'kms:Decrypt', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']
-          : ['cloudformation:SignalResource', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+          ? ['cloudformation:SignalResource', 'kms:Decrypt', ...parameterRead, 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'].sort()
+          : ['cloudformation:SignalResource', ...parameterRead, 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'].sort(),
       );
+      const parameterStatement = statements.find((s: any) => [s.Action].flat().includes('ssm:GetParameter'));
+      expect(parameterStatement.Resource).toEqual(`arn:aws:ssm:${region}:${config.account}:parameter/${envName}-data-${region}-writer-endpoint`);
       expect(statements.find((s: any) => s.Action === 'cloudformation:SignalResource').Resource).toEqual({ Ref: 'AWS::StackId' });
       expect(JSON.stringify(statements)).toContain(`${envName}-data-us-east-1`);
       for (const statement of statements) expect(statement.Resource).not.toBe('*');

@@ -1,8 +1,11 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { firstFreeHour } from '../lib/constructs/cross-region-backup';
+import { NO_WRITER } from '../lib/constructs/writer-endpoint';
 import { windowsOverlap } from '../lib/config';
+import { PrimaryDataStack, SecondaryDataStack } from '../lib/stacks/data-stacks';
+import { NetworkStack } from '../lib/stacks/network-stack';
 import { synthesized } from './support/assembly';
-import { offlineConfig } from './support/synth';
+import { offlineConfig, testApp } from './support/synth';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string }>;
 
@@ -161,22 +164,35 @@ describe.each(['dev', 'prod'] as const)('%s data tier', (envName) => {
       expect(replica.DeletionPolicy).toBe(retained);
     });
 
-    it('ships an SSM Automation runbook that promotes the replica and waits for it', () => {
+    it('ships an SSM Automation runbook that promotes the replica, waits for it and publishes it as this region\'s writer', () => {
       const document = only(secondary, 'AWS::SSM::Document');
       expect(document.Properties).toMatchObject({ DocumentType: 'Automation', Name: `${secondaryName}-promote-replica` });
       const steps = document.Properties.Content.mainSteps;
-      expect(steps.map((s: any) => s.inputs.Api)).toEqual(['PromoteReadReplica', 'DescribeDBInstances', 'DescribeDBInstances']);
+      expect(steps.map((s: any) => s.inputs.Api)).toEqual(['PromoteReadReplica', 'DescribeDBInstances', 'DescribeDBInstances', 'DescribeDBInstances', 'PutParameter']);
       expect(steps[0].inputs).toMatchObject({ DBInstanceIdentifier: { Ref: replica.id }, BackupRetentionPeriod: config.database.backupRetentionDays });
       expect(steps[2].inputs.DesiredValues).toEqual(['available']);
+      expect(steps[3].outputs).toEqual([{ Name: 'Address', Selector: '$.DBInstances[0].Endpoint.Address', Type: 'String' }]);
+      expect(steps[4].inputs).toEqual({
+        Service: 'ssm',
+        Api: 'PutParameter',
+        Name: { Ref: only(secondary, 'AWS::SSM::Parameter').id },
+        Value: '{{ReadWriterEndpoint.Address}}',
+        Overwrite: true,
+      });
     });
 
-    it('runs the runbook under a role that can only promote and describe that replica', () => {
+    it('runs the runbook under a role that can only promote and describe that replica and write its region\'s writer parameter', () => {
       const statements = only(secondary, 'AWS::IAM::ManagedPolicy').Properties.PolicyDocument.Statement;
       expect(statements).toEqual([
         {
           Effect: 'Allow',
           Action: ['rds:DescribeDBInstances', 'rds:PromoteReadReplica'],
           Resource: { 'Fn::Join': ['', [`arn:aws:rds:eu-west-1:${config.account}:db:`, { Ref: replica.id }]] },
+        },
+        {
+          Effect: 'Allow',
+          Action: 'ssm:PutParameter',
+          Resource: { 'Fn::Join': ['', [`arn:aws:ssm:eu-west-1:${config.account}:parameter/`, { Ref: only(secondary, 'AWS::SSM::Parameter').id }]] },
         },
       ]);
       secondary.hasResourceProperties('AWS::IAM::Role', {
@@ -186,8 +202,37 @@ describe.each(['dev', 'prod'] as const)('%s data tier', (envName) => {
     });
   });
 
+  it(`publishes each region's writer: the primary instance in us-east-1, "${NO_WRITER}" in eu-west-1 until a promotion`, () => {
+    const writerParameter = (template: typeof primary) => only(template, 'AWS::SSM::Parameter');
+    expect(writerParameter(primary).Properties).toMatchObject({
+      Name: `${primaryName}-writer-endpoint`,
+      Type: 'String',
+      Value: { 'Fn::GetAtt': [only(primary, 'AWS::RDS::DBInstance').id, 'Endpoint.Address'] },
+    });
+    expect(writerParameter(secondary).Properties).toMatchObject({ Name: `${secondaryName}-writer-endpoint`, Type: 'String', Value: NO_WRITER });
+    // Deleted with its stack: a retained, fixed-name parameter could name a writer that is gone.
+    for (const template of [primary, secondary]) expect(writerParameter(template).DeletionPolicy).toBe('Delete');
+  });
+
   it(`${config.protectStatefulResources ? 'turns on' : 'leaves off'} termination protection on both data stacks`, () => {
     expect(assembly.terminationProtection(primaryName)).toBe(config.protectStatefulResources);
     expect(assembly.terminationProtection(secondaryName)).toBe(config.protectStatefulResources);
+  });
+});
+
+describe('the writer parameters after a switch (database.standbyIsWriter)', () => {
+  const base = offlineConfig('dev');
+  const config = { ...base, database: { ...base.database, standbyIsWriter: true } };
+  const app = testApp();
+  const network = { 'us-east-1': new NetworkStack(app, { config, region: 'us-east-1' }), 'eu-west-1': new NetworkStack(app, { config, region: 'eu-west-1' }) };
+  const primaryData = new PrimaryDataStack(app, { config, region: 'us-east-1', network: network['us-east-1'], standbyRegion: 'eu-west-1' });
+  const secondaryData = new SecondaryDataStack(app, { config, region: 'eu-west-1', network: network['eu-west-1'], primary: primaryData });
+  const value = (stack: PrimaryDataStack | SecondaryDataStack) =>
+    Object.values(Template.fromStack(stack).findResources('AWS::SSM::Parameter')).map((r) => r.Properties.Value);
+
+  it('names the promoted replica as the writer in eu-west-1 and no writer in us-east-1, so the old primary takes no writes', () => {
+    const replicaId = secondaryData.getLogicalId(secondaryData.replica.instance.node.defaultChild as never);
+    expect(value(secondaryData)).toEqual([{ 'Fn::GetAtt': [replicaId, 'Endpoint.Address'] }]);
+    expect(value(primaryData)).toEqual([NO_WRITER]);
   });
 });

@@ -25,13 +25,17 @@ describe.each(['dev', 'prod'] as const)('%s DNS', (envName) => {
     expect(assembly.stackEnvironment(stackName)).toMatch(/\/us-east-1$/);
   });
 
-  it.each(['us-east-1', 'eu-west-1'])('health-checks https://%s.<app>/health with the configured interval and threshold', (region) => {
+  // The primary counts as healthy only with a reachable writer; the standby while it serves, read-only included.
+  it.each([
+    ['us-east-1', '/health/writer'],
+    ['eu-west-1', '/health'],
+  ])('health-checks https://%s.<app>%s with the configured interval and threshold', (region, resourcePath) => {
     const fqdn = `${region}.${config.dns.domainName}`;
     expect(resources[checks[fqdn]].Properties.HealthCheckConfig).toMatchObject({
       Type: 'HTTPS',
       FullyQualifiedDomainName: fqdn,
       Port: 443,
-      ResourcePath: '/health',
+      ResourcePath: resourcePath,
       EnableSNI: true,
       RequestInterval: config.dns.healthCheckIntervalSeconds,
       FailureThreshold: config.dns.healthCheckFailureThreshold,

@@ -65,8 +65,33 @@ describe.each(['dev', 'prod'] as const)('%s monitoring', (envName) => {
     const dimension = (name: string, key: string) =>
       JSON.stringify((alarms[name].Dimensions ?? alarms[name].Metrics.find((m: any) => m.MetricStat).MetricStat.Metric.Dimensions).find((d: any) => d.Name === key).Value);
 
-    it(`has exactly the ${expected.length} alarms of this region`, () => {
-      expect(Object.keys(alarms).sort()).toEqual(expected.sort());
+    const peer = REGIONS.find((r) => r !== region)!;
+
+    const probe = `probe-${peer}`;
+
+    it(`has exactly the ${expected.length} alarms of this region and the probe of ${peer}`, () => {
+      expect(Object.keys(alarms).sort()).toEqual([...expected, probe].sort());
+    });
+
+    it(`probes ${peer} once a minute from here and pages this region's topic, which does not depend on ${peer}`, () => {
+      const path = peer === 'us-east-1' ? '/health/writer' : '/health';
+      const [canaryId, canary] = ofType('AWS::Synthetics::Canary')[0];
+      expect(canary.Properties.Schedule.Expression).toBe('rate(1 minute)');
+      expect(canary.Properties.Code.Script).toContain(JSON.stringify(`https://${peer}.${config.dns.domainName}${path}`));
+      expect(alarms[probe]).toMatchObject({
+        Namespace: 'CloudWatchSynthetics',
+        MetricName: 'SuccessPercent',
+        Dimensions: [{ Name: 'CanaryName', Value: { Ref: canaryId } }],
+        Threshold: 100,
+        ComparisonOperator: 'LessThanThreshold',
+        EvaluationPeriods: config.dns.healthCheckFailureThreshold,
+        TreatMissingData: 'breaching',
+        AlarmActions: [{ Ref: topicId }],
+        OKActions: [{ Ref: topicId }],
+      });
+      // Nothing of the other region's stacks: the probe knows only its public name.
+      const references = JSON.stringify(template.toJSON()).match(/"Fn::GetStackOutput":\{[^}]*\}/g) ?? [];
+      expect(references.filter((r) => r.includes(peer))).toEqual([]);
     });
 
     it.each(Object.entries(single))('alarms on %s with the configured threshold and period', (name, [namespace, metric, statistic, threshold, comparison]) => {
@@ -77,8 +102,9 @@ describe.each(['dev', 'prod'] as const)('%s monitoring', (envName) => {
 
     it('pages only when M of the last N periods breach, so one bad period does not page', () => {
       expect(t.pagingDatapointsToAlarm).toBeLessThan(t.pagingEvaluationPeriods);
-      for (const alarm of Object.values(alarms)) {
-        expect(alarm).toMatchObject({ DatapointsToAlarm: t.pagingDatapointsToAlarm, EvaluationPeriods: t.pagingEvaluationPeriods });
+      // The probe, like Route 53's health checks, counts consecutive failed checks itself (the failure threshold).
+      for (const [name, alarm] of Object.entries(alarms).filter(([name]) => name !== probe)) {
+        expect({ name, ...alarm }).toMatchObject({ name, DatapointsToAlarm: t.pagingDatapointsToAlarm, EvaluationPeriods: t.pagingEvaluationPeriods });
       }
     });
 
@@ -99,6 +125,8 @@ describe.each(['dev', 'prod'] as const)('%s monitoring', (envName) => {
         'target-response-p99': 'notBreaching',
         // An empty group reports no CPU; the health-check and unhealthy-host alarms page that.
         'asg-cpu-high': 'missing',
+        // A probe that stops reporting cannot vouch for the other region.
+        [probe]: 'breaching',
       });
     });
 

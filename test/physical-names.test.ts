@@ -58,6 +58,7 @@ function changedProd(prod: EnvironmentConfig): EnvironmentConfig {
       maintenanceWindow: 'sat:04:00-sat:05:00',
       rotationDays: 7,
       monitoringIntervalSeconds: 5,
+      standbyIsWriter: true,
     },
     alarms: {
       cpuHighPercent: 80,

@@ -32,11 +32,13 @@ describe.each(['dev', 'prod'] as const)('the %s resilience report', (envName) =>
   });
 
   it('counts the paging alarms per region apart from the scaling ones, and names the topic they notify', () => {
-    expect(region('us-east-1').alarms).toBe(9);
-    expect(region('eu-west-1').alarms).toBe(10);
+    // The regional alarms, the replica lag in eu-west-1, and the probe of the other region.
+    expect(region('us-east-1').alarms).toBe(10);
+    expect(region('eu-west-1').alarms).toBe(11);
     for (const r of report.regions) {
       expect(r.alarmTargets).toEqual([expect.stringMatching(/^AlertsTopic/)]);
       expect(r.scalingAlarms).toBe(2);
+      expect(r.probes).toBe(1);
       expect(r.paging).toEqual({ datapoints: config.alarms.pagingDatapointsToAlarm, periods: config.alarms.pagingEvaluationPeriods, periodSeconds: config.alarms.periodSeconds });
     }
   });
@@ -58,7 +60,7 @@ describe.each(['dev', 'prod'] as const)('the %s resilience report', (envName) =>
     expect(text).toContain(`Auto Scaling min/desired/max: ${config.app.minCapacity}/${config.app.desiredCapacity}/${config.app.maxCapacity}`);
     expect(text).toContain(`failover: detection ${report.failover!.detectionSeconds} s`);
     const a = config.alarms;
-    expect(text).toContain(`alarms: 9 paging when ${a.pagingDatapointsToAlarm} of ${a.pagingEvaluationPeriods} periods of ${a.periodSeconds} s breach`);
+    expect(text).toContain(`alarms: 9 paging when ${a.pagingDatapointsToAlarm} of ${a.pagingEvaluationPeriods} periods of ${a.periodSeconds} s breach and 1 probe of the other region`);
     expect(text).toContain('2 scaling (notify nobody)');
   });
 });

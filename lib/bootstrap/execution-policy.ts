@@ -102,6 +102,9 @@ const ARN = {
   instanceProfile: (env: string) => `arn:aws:iam::*:instance-profile/${env}-*`,
   // CDK names the functions of secret rotation without a hyphen after the environment.
   function: (env: string) => `arn:aws:lambda:*:*:function:${env}*`,
+  // CloudWatch Synthetics names the function and layer it creates for a canary cwsyn-<canary>-<id>.
+  canaryFunction: 'arn:aws:lambda:*:*:function:cwsyn-*',
+  canaryLayer: 'arn:aws:lambda:*:*:layer:cwsyn-*',
   bucket: (env: string) => `arn:aws:s3:::${env}-*`,
   objects: (env: string) => `arn:aws:s3:::${env}-*/*`,
   stack: (env: string) => `arn:aws:cloudformation:*:*:stack/${env}-*`,
@@ -152,7 +155,7 @@ function placement(action: string, options: ExecutionPolicyOptions): Omit<Policy
       return { Sid: 'ManageOnlyAppKeys', Resource: '*', Condition: { StringEquals: { [`aws:ResourceTag/${MANDATORY_TAG_KEYS[0]}`]: [...envs] } } };
     case 'lambda':
       if (['GetLayerVersion', 'GetCodeSigningConfig', 'PassCapacityProvider'].includes(name)) return { Sid: 'LambdaSharedResources', Resource: '*' };
-      return { Sid: 'AppFunctions', Resource: each(ARN.function) };
+      return { Sid: 'AppFunctions', Resource: [...each(ARN.function), ARN.canaryFunction, ARN.canaryLayer] };
     case 's3':
       // Lambda reads a function's code from the CDK assets bucket with the caller's permissions.
       if (action === 's3:GetObject' || action === 's3:GetObjectVersion') return { Sid: 'ReadCdkAssets', Resource: 'arn:aws:s3:::cdk-*-assets-*/*' };

@@ -24,6 +24,7 @@ const NAME_PROPERTIES: Record<string, string[]> = {
   'AWS::CloudWatch::Dashboard': ['DashboardName'],
   'AWS::WAFv2::WebACL': ['Name'],
   'AWS::SSM::Document': ['Name'],
+  'AWS::SSM::Parameter': ['Name'],
   'AWS::Backup::BackupVault': ['BackupVaultName'],
   'AWS::IAM::Role': ['RoleName'],
   'AWS::IAM::ManagedPolicy': ['ManagedPolicyName'],

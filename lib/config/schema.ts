@@ -184,6 +184,13 @@ export const environmentConfigSchema = z
       rotationDays: z.number().int().min(1, { message: 'must be 1-365 days' }).max(365, { message: 'must be 1-365 days' }),
       /** Enhanced Monitoring granularity in seconds. */
       monitoringIntervalSeconds: z.union([1, 5, 10, 15, 30, 60].map((v) => z.literal(v)), { message: 'must be 1, 5, 10, 15, 30 or 60' }),
+      /**
+       * Set to true once the standby's replica has been promoted (docs/disaster-recovery.md): the
+       * standby region's writer parameter then names the promoted instance and the primary region's
+       * names no writer, so a later deploy neither reverts the promotion nor sends writes to the old primary.
+       * Absent until a switch.
+       */
+      standbyIsWriter: z.boolean().optional(),
     }),
     /** CloudWatch alarm thresholds. */
     alarms: z.strictObject({

@@ -1,7 +1,8 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
+import { acknowledgeOutputBucket, privateBucketSettings } from './private-bucket';
 
 export interface AccessLogBucketProps {
   /** Days before a log object (and any older version of it) is deleted. */
@@ -20,34 +21,16 @@ export class AccessLogBucket extends Construct {
   constructor(scope: Construct, id: string, props: AccessLogBucketProps) {
     super(scope, id);
     this.bucket = new s3.Bucket(this, 'Bucket', {
+      ...privateBucketSettings('expire-access-logs', props.expirationDays),
       // Elastic Load Balancing delivers access logs only to buckets encrypted with S3-managed keys.
       encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      versioned: true,
-      lifecycleRules: [
-        {
-          id: 'expire-access-logs',
-          expiration: Duration.days(props.expirationDays),
-          noncurrentVersionExpiration: Duration.days(1),
-          abortIncompleteMultipartUploadAfter: Duration.days(1),
-        },
-      ],
       // Audit evidence outlives the stack, but an empty bucket from a failed first create does not.
       removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
 
-    const isLogBucket = 'This bucket only receives load-balancer access logs; logging, replicating, locking or notifying on the log bucket itself would only create more logs about logs.';
-    acknowledge(
+    acknowledgeOutputBucket(
       this.bucket,
-      { id: 'AwsSolutions::AwsSolutions-S1', reason: isLogBucket },
-      { id: 'NIST.800.53.R5::NIST.800.53.R5-S3BucketLoggingEnabled', reason: isLogBucket },
-      { id: 'NIST.800.53.R5::NIST.800.53.R5-S3BucketReplicationEnabled', reason: isLogBucket },
-      { id: 'cdk-validator-cfnguard::s3_bucket_logging_enabled_check', reason: isLogBucket },
-      { id: 'cdk-validator-cfnguard::s3_event_notifications_enabled_check', reason: isLogBucket },
-      { id: 'cdk-validator-cfnguard::s3_bucket_object_lock_enabled_check', reason: isLogBucket },
+      'This bucket only receives load-balancer access logs; logging, replicating, locking or notifying on the log bucket itself would only create more logs about logs.',
     );
     const sseS3Only = 'Elastic Load Balancing can deliver access logs only to a bucket encrypted with S3-managed keys (SSE-S3); a customer-managed KMS key would stop log delivery.';
     acknowledge(

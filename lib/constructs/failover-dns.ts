@@ -7,7 +7,7 @@ import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { ServiceNaming } from '../naming';
-import { HEALTH_CHECK_PATH } from './web-server-user-data';
+import { HEALTH_CHECK_PATH, WRITER_HEALTH_CHECK_PATH } from './web-server-user-data';
 
 /** One region's entry point. */
 export interface RegionEndpoint {
@@ -39,9 +39,17 @@ export interface FailoverDnsProps {
 }
 
 /**
- * Route 53 failover: an HTTPS health check of each region's `/health` through
- * the region's own name, an alarm on each, a PRIMARY and a SECONDARY alias record
- * for the application's name, and an alias record per region.
+ * What Route 53 probes in each role: the primary is healthy only while it holds a reachable
+ * writer, so a region that lost its database or has no writer fails over; the secondary is
+ * healthy while it serves at all, read-only included, so it still answers when it has no writer.
+ */
+export const FAILOVER_HEALTH_CHECK_PATHS = { Primary: WRITER_HEALTH_CHECK_PATH, Secondary: HEALTH_CHECK_PATH } as const;
+
+/**
+ * Route 53 failover: an HTTPS health check of each region through the region's own
+ * name (the primary's `/health/writer`, the secondary's `/health`), an alarm on each,
+ * a PRIMARY and a SECONDARY alias record for the application's name, and an alias
+ * record per region.
  */
 export class FailoverDns extends Construct {
   /** The health checks, by region. */
@@ -70,7 +78,7 @@ export class FailoverDns extends Construct {
         type: route53.HealthCheckType.HTTPS,
         fqdn: endpoint.domainName,
         port: 443,
-        resourcePath: HEALTH_CHECK_PATH,
+        resourcePath: FAILOVER_HEALTH_CHECK_PATHS[role],
         enableSNI: true,
         requestInterval: props.requestInterval,
         failureThreshold: props.failureThreshold,
@@ -96,7 +104,7 @@ export class FailoverDns extends Construct {
         region: 'us-east-1',
       }).createAlarm(this, `${role}HealthCheckAlarm`, {
         alarmName: props.naming.name('alarm', `health-check-${endpoint.region}`),
-        alarmDescription: `Route 53 sees ${endpoint.domainName}${HEALTH_CHECK_PATH} failing: traffic ${role === 'Primary' ? 'fails over to the secondary' : 'has no standby'}`,
+        alarmDescription: `Route 53 sees ${endpoint.domainName}${FAILOVER_HEALTH_CHECK_PATHS[role]} failing: traffic ${role === 'Primary' ? 'fails over to the secondary' : 'has no standby'}`,
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
         // One period: Route 53 already waited for failureThreshold failed checks, and traffic has moved.

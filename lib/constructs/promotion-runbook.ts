@@ -10,11 +10,17 @@ export interface PromotionRunbookProps {
   readonly documentName: string;
   /** Automated backup retention the promoted writer starts with. */
   readonly backupRetentionDays: number;
+  /** This region's writer parameter, which the last step points at the promoted instance. */
+  readonly writerParameter: ssm.IStringParameter;
 }
 
 /**
  * An SSM Automation runbook that promotes the read replica to a standalone
- * writer and waits until it is available, run under a role that can do nothing else.
+ * writer, waits until it is available and publishes its endpoint in this region's
+ * writer parameter, run under a role that can do nothing else. CloudFormation puts
+ * the parameter's template value back when the parameter changes in a later deploy:
+ * set `database.standbyIsWriter` in config before deploying this region's data stack
+ * after a switch (docs/disaster-recovery.md).
  */
 export class PromotionRunbook extends Construct {
   /** The Automation document; start it with `aws ssm start-automation-execution`. */
@@ -38,6 +44,10 @@ export class PromotionRunbook extends Construct {
             actions: ['rds:PromoteReadReplica', 'rds:DescribeDBInstances'],
             resources: [props.replica.instanceArn],
           }),
+          new iam.PolicyStatement({
+            actions: ['ssm:PutParameter'],
+            resources: [props.writerParameter.parameterArn],
+          }),
         ],
       }),
     );
@@ -49,7 +59,7 @@ export class PromotionRunbook extends Construct {
       updateMethod: 'NewVersion',
       content: {
         schemaVersion: '0.3',
-        description: `Promotes the cross-region read replica ${instanceId} to a standalone, writable PostgreSQL instance.`,
+        description: `Promotes the cross-region read replica ${instanceId} to a standalone, writable PostgreSQL instance and publishes its endpoint in ${props.writerParameter.parameterName}.`,
         assumeRole: this.role.roleArn,
         mainSteps: [
           {
@@ -88,6 +98,32 @@ export class PromotionRunbook extends Construct {
               DBInstanceIdentifier: instanceId,
               PropertySelector: '$.DBInstances[0].DBInstanceStatus',
               DesiredValues: ['available'],
+            },
+          },
+          {
+            // Read from RDS rather than written into the document: the endpoint the instances
+            // get is the one the promoted instance answers on.
+            name: 'ReadWriterEndpoint',
+            action: 'aws:executeAwsApi',
+            onFailure: 'Abort',
+            inputs: {
+              Service: 'rds',
+              Api: 'DescribeDBInstances',
+              DBInstanceIdentifier: instanceId,
+            },
+            outputs: [{ Name: 'Address', Selector: '$.DBInstances[0].Endpoint.Address', Type: 'String' }],
+          },
+          {
+            // Overwriting with the same value is harmless, so this step can be repeated by hand.
+            name: 'PublishWriterEndpoint',
+            action: 'aws:executeAwsApi',
+            onFailure: 'Abort',
+            inputs: {
+              Service: 'ssm',
+              Api: 'PutParameter',
+              Name: props.writerParameter.parameterName,
+              Value: '{{ReadWriterEndpoint.Address}}',
+              Overwrite: true,
             },
           },
         ],

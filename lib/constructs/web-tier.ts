@@ -6,6 +6,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
 import type { ServiceNaming } from '../naming';
@@ -18,8 +19,12 @@ export interface DatabaseAccess {
   readonly securityGroup: ec2.ISecurityGroup;
   /** The database port. */
   readonly port: number;
-  /** The credentials the instances may read. */
+  /** The credentials the instances may read: username and password only, never the `host` in them. */
   readonly secret: secretsmanager.ISecret;
+  /** The region's own database instance (writer or replica), which the instances read from while the region has no writer. */
+  readonly hostname: string;
+  /** The SSM parameter naming the region's writer; the instances may read it and nothing else in Parameter Store. */
+  readonly writerParameterName: string;
 }
 
 export interface WebTierProps {
@@ -77,6 +82,8 @@ export class WebTier extends Construct {
   public readonly instanceSecurityGroup: ec2.SecurityGroup;
   /** The instances' role. */
   public readonly instanceRole: iam.Role;
+  /** The region's writer parameter, as the instances read it. */
+  public readonly writerParameter: ssm.IStringParameter;
 
   constructor(scope: Construct, id: string, props: WebTierProps) {
     super(scope, id);
@@ -113,16 +120,17 @@ export class WebTier extends Construct {
     });
     databaseSecurityGroup.addIngressRule(this.instanceSecurityGroup, ec2.Port.tcp(props.database.port), 'PostgreSQL from the app instances');
 
+    this.writerParameter = ssm.StringParameter.fromStringParameterName(this, 'WriterParameter', props.database.writerParameterName);
     this.instanceRole = this.createInstanceRole(props.database.secret);
     this.autoScalingGroup = this.createAutoScalingGroup(props);
     this.loadBalancer = this.createLoadBalancer(props);
     this.targetGroup = this.createListeners(props);
   }
 
-  /** Session Manager, the CloudWatch agent, and the database secret; the group adds signalling its own stack. */
+  /** Session Manager, the CloudWatch agent, the database secret and the writer parameter; the group adds signalling its own stack. */
   private createInstanceRole(secret: secretsmanager.ISecret): iam.Role {
     const role = new iam.Role(this, 'InstanceRole', {
-      description: 'Web tier instances: Session Manager, CloudWatch agent, database secret',
+      description: 'Web tier instances: Session Manager, CloudWatch agent, database secret, writer parameter',
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
       managedPolicies: [
         iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore'),
@@ -142,10 +150,11 @@ export class WebTier extends Construct {
       const keyArn = Stack.of(this).formatArn({ service: 'kms', resource: 'key', resourceName: secret.encryptionKey.keyId });
       kms.Key.fromKeyArn(this, 'DatabaseSecretKey', keyArn).grantDecrypt(role);
     }
+    this.writerParameter.grantRead(role);
     const grantPolicy = role.node.findChild('DefaultPolicy');
     acknowledge(grantPolicy, {
       id: 'NIST.800.53.R5::NIST.800.53.R5-IAMNoInlinePolicy',
-      reason: "This inline policy holds only what the grants write: reading this one secret and decrypting it through Secrets Manager, and cloudformation:SignalResource on this stack alone (the group's signals); it lives and dies with the role and no other principal could reuse it.",
+      reason: "This inline policy holds only what the grants write: reading this one secret and decrypting it through Secrets Manager, reading this region's one writer parameter, and cloudformation:SignalResource on this stack alone (the group's signals); it lives and dies with the role and no other principal could reuse it.",
     });
     acknowledge(
       role,
@@ -172,6 +181,12 @@ export class WebTier extends Construct {
         port: props.appPort,
         region: stack.region,
         signal: { stackName: stack.stackName, logicalId: groupLogicalId, region: stack.region, healthWait: props.healthCheckGracePeriod },
+        database: {
+          writerParameterName: props.database.writerParameterName,
+          secretArn: props.database.secret.secretArn,
+          localHostname: props.database.hostname,
+          port: props.database.port,
+        },
       }),
       role: this.instanceRole,
       securityGroup: this.instanceSecurityGroup,

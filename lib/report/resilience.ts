@@ -22,6 +22,8 @@ export interface RegionReport {
   readonly paging?: { datapoints: number; periods: number; periodSeconds: number };
   /** Alarms that drive Auto Scaling and notify nobody. */
   readonly scalingAlarms: number;
+  /** Of the paging alarms, the Synthetics probes of the other region's health. */
+  readonly probes: number;
 }
 
 /** What an environment's synthesized templates say about its resilience. */
@@ -47,7 +49,9 @@ function regionReport(region: string, templates: Template[]): RegionReport {
     ),
   );
   const notifying = alarms.filter((a) => !(a.AlarmActions ?? []).some((action: any) => policies[action?.Ref]));
-  const windows = new Set(notifying.map((a) => JSON.stringify([a.DatapointsToAlarm ?? a.EvaluationPeriods, a.EvaluationPeriods, a.Period ?? a.Metrics?.find((m: any) => m.MetricStat)?.MetricStat.Period])));
+  // The probes of the other region count their own consecutive failures, like Route 53's health checks.
+  const probes = notifying.filter((a) => a.Namespace === 'CloudWatchSynthetics');
+  const windows = new Set(notifying.filter((a) => !probes.includes(a)).map((a) => JSON.stringify([a.DatapointsToAlarm ?? a.EvaluationPeriods, a.EvaluationPeriods, a.Period ?? a.Metrics?.find((m: any) => m.MetricStat)?.MetricStat.Period])));
   const [paging] = windows.size === 1 ? [...windows].map((w) => JSON.parse(w) as number[]) : [];
   const targets = new Set(notifying.flatMap((a) => [...(a.AlarmActions ?? []), ...(a.OKActions ?? [])]).map((t: unknown) => JSON.stringify(t)));
   return {
@@ -61,6 +65,7 @@ function regionReport(region: string, templates: Template[]): RegionReport {
     alarmTargets: [...targets].map(describeTarget).sort(),
     paging: paging && { datapoints: paging[0], periods: paging[1], periodSeconds: paging[2] },
     scalingAlarms: alarms.length - notifying.length,
+    probes: probes.length,
   };
 }
 
@@ -122,7 +127,9 @@ export function formatReport(report: ResilienceReport): string {
       lines.push(`  database: ${r.database.replica ? 'cross-region read replica' : 'primary'}, Multi-AZ ${r.database.multiAz ? 'yes' : 'no'}, backup retention ${r.database.backupRetentionDays ?? 'none (replica)'}${r.database.backupRetentionDays ? ' days' : ''}`);
     }
     const when = r.paging ? ` when ${r.paging.datapoints} of ${r.paging.periods} periods of ${r.paging.periodSeconds} s breach` : '';
-    lines.push(`  alarms: ${r.alarms} paging${when}, notifying ${r.alarmTargets.join(', ') || 'nothing'}; ${r.scalingAlarms} scaling (notify nobody)`);
+    lines.push(
+      `  alarms: ${r.alarms - r.probes} paging${when} and ${r.probes} probe of the other region, notifying ${r.alarmTargets.join(', ') || 'nothing'}; ${r.scalingAlarms} scaling (notify nobody)`,
+    );
   }
   if (report.failover) {
     const f = report.failover;

@@ -2,12 +2,13 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { Duration } from 'aws-cdk-lib';
-import type { RegionName } from '../config';
+import type { EnvironmentConfig, RegionName } from '../config';
 import { CrossRegionBackup } from '../constructs/cross-region-backup';
 import { POSTGRES_PORT } from '../constructs/postgres';
 import { PrimaryDatabase } from '../constructs/primary-database';
 import { PromotionRunbook } from '../constructs/promotion-runbook';
 import { ReadReplica } from '../constructs/read-replica';
+import { NO_WRITER, WriterEndpoint } from '../constructs/writer-endpoint';
 import { Naming } from '../naming';
 import type { NetworkStack } from './network-stack';
 import { ServiceStack, type ServiceStackProps } from './service-stack';
@@ -20,10 +21,20 @@ export interface DatabaseEndpoint {
   readonly port: number;
   /** The master credentials, readable in this region. */
   readonly secret: secretsmanager.ISecret;
-  /** The instance's DNS name. */
+  /** The DNS name of this region's own instance (the writer, or the replica), for read-only service. */
   readonly hostname: string;
+  /**
+   * The SSM parameter naming this region's writer, a plain string so the app stack reads it
+   * without a reference. The app connects to the host it names, never to the secret's `host`.
+   */
+  readonly writerParameterName: string;
   /** The instance identifier, for metrics and alarms. */
   readonly instanceIdentifier: string;
+}
+
+/** The name of the writer parameter of `region`, written by that region's data stack. */
+export function writerParameterName(config: EnvironmentConfig, region: RegionName): string {
+  return new Naming(config.name).name('ssmParameter', 'data', region, 'writer-endpoint');
 }
 
 export interface PrimaryDataStackProps extends Omit<ServiceStackProps, 'service' | 'stateful'> {
@@ -41,6 +52,8 @@ export class PrimaryDataStack extends ServiceStack {
   public readonly endpoint: DatabaseEndpoint;
   /** The credentials' name, a plain string: the standby region finds its replica of the secret by it. */
   public readonly secretName: string;
+  /** Names this region's writer: the instance, or no writer once the standby has been promoted. */
+  public readonly writerEndpoint: WriterEndpoint;
 
   constructor(scope: Construct, props: PrimaryDataStackProps) {
     super(scope, { ...props, service: 'data', stateful: true, crossRegionReferences: true });
@@ -74,11 +87,19 @@ export class PrimaryDataStack extends ServiceStack {
       removalPolicy: this.statefulRemovalPolicy,
     });
 
+    // Once the standby is the writer, this region names none: instances that come back here
+    // must not write to the old primary beside the promoted one.
+    this.writerEndpoint = new WriterEndpoint(this, 'WriterEndpoint', {
+      parameterName: writerParameterName(config, props.region),
+      value: config.database.standbyIsWriter ? NO_WRITER : this.database.instance.dbInstanceEndpointAddress,
+    });
+
     this.endpoint = {
       securityGroup: this.database.securityGroup,
       port: POSTGRES_PORT,
       secret: this.database.secret,
       hostname: this.database.instance.dbInstanceEndpointAddress,
+      writerParameterName: writerParameterName(config, props.region),
       instanceIdentifier: this.database.instance.instanceIdentifier,
     };
   }
@@ -95,8 +116,10 @@ export interface SecondaryDataStackProps extends Omit<ServiceStackProps, 'servic
 export class SecondaryDataStack extends ServiceStack {
   /** The replica and its key and vault. */
   public readonly replica: ReadReplica;
-  /** Promotes the replica to the writer. */
+  /** Promotes the replica to the writer and publishes it here. */
   public readonly runbook: PromotionRunbook;
+  /** Names this region's writer: none until the replica is promoted. */
+  public readonly writerEndpoint: WriterEndpoint;
   /** How the app tier reaches the replica (the writer after promotion). */
   public readonly endpoint: DatabaseEndpoint;
 
@@ -117,10 +140,17 @@ export class SecondaryDataStack extends ServiceStack {
       naming: this.names,
     });
 
+    // The runbook overwrites "no writer" after a promotion; config says so for every later deploy.
+    this.writerEndpoint = new WriterEndpoint(this, 'WriterEndpoint', {
+      parameterName: writerParameterName(config, props.region),
+      value: config.database.standbyIsWriter ? this.replica.instance.dbInstanceEndpointAddress : NO_WRITER,
+    });
+
     this.runbook = new PromotionRunbook(this, 'PromotionRunbook', {
       replica: this.replica.instance,
       documentName: this.names.name('ssmDocument', 'promote-replica'),
       backupRetentionDays: config.database.backupRetentionDays,
+      writerParameter: this.writerEndpoint.parameter,
     });
 
     // Secrets Manager keeps the replica of the primary's secret under the same name, a plain
@@ -131,6 +161,7 @@ export class SecondaryDataStack extends ServiceStack {
       port: POSTGRES_PORT,
       secret,
       hostname: this.replica.instance.dbInstanceEndpointAddress,
+      writerParameterName: writerParameterName(config, props.region),
       instanceIdentifier: this.replica.instance.instanceIdentifier,
     };
   }

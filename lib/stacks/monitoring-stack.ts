@@ -1,6 +1,8 @@
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { regionalDomainName, type RegionName } from '../config';
 import { AlertTopic } from '../constructs/alert-topic';
+import { PeerRegionProbe } from '../constructs/peer-region-probe';
 import { RegionalAlarms } from '../constructs/regional-alarms';
 import type { AppStack } from './app-stack';
 import type { DatabaseEndpoint } from './data-stacks';
@@ -13,14 +15,20 @@ export interface MonitoringStackProps extends Omit<ServiceStackProps, 'service' 
   readonly database: DatabaseEndpoint;
   /** Whether that database is the read replica (adds the replica-lag alarm). */
   readonly isReplica: boolean;
+  /** The other region, which this region probes so that its outage pages from here. */
+  readonly peerRegion: RegionName;
+  /** The path Route 53 checks in the other region, which the probe checks too. */
+  readonly peerHealthCheckPath: string;
 }
 
-/** `<env>-monitoring-<region>`: the alarm topic, the region's alarms and its dashboard. */
+/** `<env>-monitoring-<region>`: the alarm topic, the region's alarms and dashboard, and the probe of the other region. */
 export class MonitoringStack extends ServiceStack {
   /** Every alarm of the region notifies this topic. */
   public readonly topic: sns.ITopic;
   /** The alarms and the dashboard. */
   public readonly alarms: RegionalAlarms;
+  /** Probes the other region from here and pages this region's topic when it fails. */
+  public readonly peerProbe: PeerRegionProbe;
 
   constructor(scope: Construct, props: MonitoringStackProps) {
     super(scope, { ...props, service: 'monitoring' });
@@ -41,5 +49,19 @@ export class MonitoringStack extends ServiceStack {
       topic: this.topic,
       naming: this.names,
     });
+
+    // Reads nothing from the other region but its public name, so it still deploys and pages during that region's outage.
+    this.peerProbe = new PeerRegionProbe(this, 'PeerProbe', {
+      peerRegion: props.peerRegion,
+      url: `https://${regionalDomainName(this.config, props.peerRegion)}${props.peerHealthCheckPath}`,
+      topic: this.topic,
+      alarmName: this.names.name('alarm', `probe-${props.peerRegion}`),
+      failureThreshold: this.config.dns.healthCheckFailureThreshold,
+      artifactRetentionDays: PROBE_ARTIFACT_DAYS,
+      removalPolicy: this.statefulRemovalPolicy,
+    });
   }
 }
+
+/** A probe's screenshots and logs only explain a recent failure; the alarm history outlives them. */
+const PROBE_ARTIFACT_DAYS = 14;
