@@ -1,6 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ENVIRONMENTS, REGIONS, validateConfig } from '../lib/config';
-import { HEALTH_CHECK_PATH, HEALTH_WAIT_INTERVAL_SECONDS, SIGNAL_SCRIPT_PATH, WRITER_HEALTH_CHECK_PATH } from '../lib/constructs/web-server-user-data';
+import { HEALTH_CHECK_PATH, HEALTH_WAIT_INTERVAL_SECONDS, LIVENESS_CHECK_PATH, SIGNAL_SCRIPT_PATH, WRITER_HEALTH_CHECK_PATH } from '../lib/constructs/web-server-user-data';
 import { AppStack } from '../lib/stacks/app-stack';
 import { PrimaryDataStack } from '../lib/stacks/data-stacks';
 import { NetworkStack } from '../lib/stacks/network-stack';
@@ -95,12 +95,12 @@ describe.each(['dev', 'prod'] as const)('%s app tier', (envName) => {
       });
     });
 
-    it(`health-checks the instances on ${HEALTH_CHECK_PATH} over the app port`, () => {
+    it(`health-checks the instances on ${LIVENESS_CHECK_PATH} over the app port: a database outage does not make Auto Scaling replace them`, () => {
       expect(only(resources, 'AWS::ElasticLoadBalancingV2::TargetGroup').Properties).toMatchObject({
         Port: config.app.port,
         Protocol: 'HTTP',
         TargetType: 'instance',
-        HealthCheckPath: HEALTH_CHECK_PATH,
+        HealthCheckPath: LIVENESS_CHECK_PATH,
         Matcher: { HttpCode: '200' },
       });
     });
@@ -163,7 +163,7 @@ describe.each(['dev', 'prod'] as const)('%s app tier', (envName) => {
       const lastLine = script.trim().split('\n').pop();
       const attempts = config.app.healthCheckGraceSeconds / HEALTH_WAIT_INTERVAL_SECONDS;
       expect(lastLine).toBe(
-        `PATH=/opt/aws/bin:$PATH ${SIGNAL_SCRIPT_PATH} http://127.0.0.1:${config.app.port}${HEALTH_CHECK_PATH} ${attempts} ${HEALTH_WAIT_INTERVAL_SECONDS} ` +
+        `PATH=/opt/aws/bin:$PATH ${SIGNAL_SCRIPT_PATH} http://127.0.0.1:${config.app.port}${LIVENESS_CHECK_PATH} ${attempts} ${HEALTH_WAIT_INTERVAL_SECONDS} ` +
           `--stack ${stackName} --resource ${asg.id} --region ${region}`,
       );
     });

@@ -4,7 +4,7 @@ import { get } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { SIGNAL_SCRIPT_PATH, WRITER_HEALTH_CHECK_PATH } from '../lib/constructs/web-server-user-data';
+import { LIVENESS_CHECK_PATH, SIGNAL_SCRIPT_PATH, WRITER_HEALTH_CHECK_PATH } from '../lib/constructs/web-server-user-data';
 import { synthesized } from './support/assembly';
 import { userDataText } from './support/user-data';
 
@@ -158,7 +158,7 @@ describe("the boot script's web server, run locally with a stub aws CLI and a st
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Starts the server, waits until it answers, and returns both health answers. */
+  /** Starts the server, waits until it answers, and returns the answers of /health, /health/writer and /health/live. */
   async function health(parameter: string, listen: string | undefined): Promise<Array<{ status: number; body: string }>> {
     writeFileSync(path.join(dir, 'parameter'), `${parameter}\n`);
     const databasePort = await freePort();
@@ -168,13 +168,14 @@ describe("the boot script's web server, run locally with a stub aws CLI and a st
     for (let attempt = 0; attempt < 50 && (await request(port, '/')).status === 0; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    return [await request(port, '/health'), await request(port, WRITER_HEALTH_CHECK_PATH)];
+    return [await request(port, '/health'), await request(port, WRITER_HEALTH_CHECK_PATH), await request(port, LIVENESS_CHECK_PATH)];
   }
 
   it('is the writer when the parameter names a host that accepts connections on the database port', async () => {
     expect(await health('127.0.0.1', '127.0.0.1')).toEqual([
       { status: 200, body: 'writer' },
       { status: 200, body: 'writer' },
+      { status: 200, body: 'live' },
     ]);
   });
 
@@ -182,6 +183,7 @@ describe("the boot script's web server, run locally with a stub aws CLI and a st
     expect(await health('none', '127.0.0.1')).toEqual([
       { status: 200, body: 'read-only' },
       { status: 503, body: 'read-only' },
+      { status: 200, body: 'live' },
     ]);
   });
 
@@ -190,13 +192,15 @@ describe("the boot script's web server, run locally with a stub aws CLI and a st
     expect(await health('127.0.0.2', '127.0.0.1')).toEqual([
       { status: 200, body: 'read-only' },
       { status: 503, body: 'read-only' },
+      { status: 200, body: 'live' },
     ]);
   });
 
-  it('answers 503 when no database answers', async () => {
+  it('answers 503 when no database answers, yet stays live for the load balancer', async () => {
     expect(await health('127.0.0.1', undefined)).toEqual([
       { status: 503, body: 'unavailable' },
       { status: 503, body: 'unavailable' },
+      { status: 200, body: 'live' },
     ]);
   });
 });

@@ -3,10 +3,18 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { NO_WRITER } from './writer-endpoint';
 
 /**
- * The path the load balancer (and Route 53 for the standby) probes: 200 `writer` or 200
- * `read-only` while the instance reaches a database, 503 when it reaches none.
+ * The path Route 53 probes for the standby: 200 `writer` or 200 `read-only` while the
+ * instance reaches a database, 503 when it reaches none.
  */
 export const HEALTH_CHECK_PATH = '/health';
+
+/**
+ * The path the load balancer probes and the boot signal waits for: 200 while the server
+ * runs. Whether a database is reachable is the region's health (Route 53's checks), not the
+ * instance's: were the load balancer to probe the database, a database outage would make
+ * Auto Scaling replace every instance in a loop, and no deploy could signal until it ended.
+ */
+export const LIVENESS_CHECK_PATH = '/health/live';
 
 /**
  * The path Route 53 probes for the primary: 200 only where this region's writer parameter
@@ -118,7 +126,9 @@ const SERVER = [
   '',
   'class Handler(http.server.BaseHTTPRequestHandler):',
   '    def do_GET(self):',
-  `        if self.path in ("${HEALTH_CHECK_PATH}", "${WRITER_HEALTH_CHECK_PATH}"):`,
+  `        if self.path == "${LIVENESS_CHECK_PATH}":`,
+  '            self.reply(200, "live\\n")',
+  `        elif self.path in ("${HEALTH_CHECK_PATH}", "${WRITER_HEALTH_CHECK_PATH}"):`,
   '            role = database_role()',
   `            healthy = role == "writer" if self.path == "${WRITER_HEALTH_CHECK_PATH}" else role is not None`,
   '            self.reply(200 if healthy else 503, (role or "unavailable") + "\\n")',
@@ -141,7 +151,7 @@ export interface WebServerUserDataProps {
   readonly port: number;
   /** Shown on the page, so a person can tell which region answered. */
   readonly region: string;
-  /** Where the instance reports that it serves `/health`. */
+  /** Where the instance reports that it serves `/health/live`. */
   readonly signal: ResourceSignalTarget;
   /** Where the application finds its database, passed to it as its environment. */
   readonly database: DatabaseSettings;
@@ -151,10 +161,10 @@ export interface WebServerUserDataProps {
  * Boot script for the instances: a small Python web server (Python 3 ships with
  * Amazon Linux 2023, so nothing is downloaded at boot) run by systemd as an
  * unprivileged user, with the writer parameter, the secret and the region's own
- * instance in its environment. `/health` is answered by the same process that serves
- * the application: 200 while it reaches a database, with whether it may write. The
- * instance signals CloudFormation only once its own `/health` answers, so a deploy
- * whose instances do not serve rolls back instead of completing.
+ * instance in its environment. The same process that serves the application answers
+ * `/health` (200 while it reaches a database, with whether it may write), `/health/writer`
+ * and `/health/live`. The instance signals CloudFormation only once its own `/health/live`
+ * answers, so a deploy whose instances do not serve rolls back instead of completing.
  */
 export function webServerUserData(props: WebServerUserDataProps): ec2.UserData {
   const { signal, database } = props;
@@ -188,7 +198,7 @@ export function webServerUserData(props: WebServerUserDataProps): ec2.UserData {
     `chmod 0755 ${SIGNAL_SCRIPT_PATH}`,
     // The standard AL2023 AMI ships the CloudFormation helper scripts; a trimmed image may not.
     '[ -x /opt/aws/bin/cfn-signal ] || dnf install -y aws-cfn-bootstrap',
-    `PATH=/opt/aws/bin:$PATH ${SIGNAL_SCRIPT_PATH} http://127.0.0.1:${props.port}${HEALTH_CHECK_PATH} ${attempts} ${HEALTH_WAIT_INTERVAL_SECONDS} ` +
+    `PATH=/opt/aws/bin:$PATH ${SIGNAL_SCRIPT_PATH} http://127.0.0.1:${props.port}${LIVENESS_CHECK_PATH} ${attempts} ${HEALTH_WAIT_INTERVAL_SECONDS} ` +
       `--stack ${signal.stackName} --resource ${signal.logicalId} --region ${signal.region}`,
   );
   return userData;

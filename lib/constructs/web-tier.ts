@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
 import type { ServiceNaming } from '../naming';
 import { AccessLogBucket } from './access-log-bucket';
-import { HEALTH_CHECK_PATH, webServerUserData } from './web-server-user-data';
+import { LIVENESS_CHECK_PATH, webServerUserData } from './web-server-user-data';
 
 /** Where the instances may open connections to, besides HTTPS to AWS APIs through the NAT. */
 export interface DatabaseAccess {
@@ -292,7 +292,7 @@ export class WebTier extends Construct {
       targets: [this.autoScalingGroup],
       deregistrationDelay: Duration.seconds(30),
       healthCheck: {
-        path: HEALTH_CHECK_PATH,
+        path: LIVENESS_CHECK_PATH,
         healthyHttpCodes: '200',
         interval: Duration.seconds(10),
         timeout: Duration.seconds(5),
