@@ -5,6 +5,7 @@ import {
   MANAGED_POLICIES_PER_ROLE,
   MANAGED_POLICY_MAX_CHARS,
   PASS_ROLE_SERVICES,
+  PASS_THROUGH_SERVICES,
   UNREGISTERED_TYPES,
   WITHHELD_ACTIONS,
   executionPolicies,
@@ -179,7 +180,7 @@ describe('the execution policies', () => {
     const [passRole, nested] = allowing('iam:PassRole');
     expect(allowing('iam:PassRole')).toHaveLength(2);
     expect(nested).toMatchObject({ Resource: 'arn:aws:iam::*:role/cdk-*-cfn-exec-role-*', Condition: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } } });
-    expect(passRole.Condition?.StringEquals?.['iam:PassedToService']).toEqual([...PASS_ROLE_SERVICES]);
+    expect(passRole.Condition?.StringEquals?.['iam:PassedToService']).toEqual([...PASS_ROLE_SERVICES, ...PASS_THROUGH_SERVICES]);
     const trusted = new Set(
       ENVIRONMENT_NAMES.flatMap((e) => resourcesOf(e))
         .filter(({ resource }) => resource.Type === 'AWS::IAM::Role')

@@ -50,6 +50,13 @@ export const PASS_ROLE_SERVICES = [
   'vpc-flow-logs.amazonaws.com',
 ] as const;
 
+/**
+ * Services a role is passed through to the service that assumes it: Synthetics'
+ * CreateCanary hands the canary's role to Lambda (AWS's CloudWatchSyntheticsFullAccess
+ * allows passing to both).
+ */
+export const PASS_THROUGH_SERVICES = ['synthetics.amazonaws.com'] as const;
+
 /** The services whose service-linked roles the handlers of the app's resources create on first use (Auto Scaling, Backup, load balancers, RDS, WAF logging). */
 export const SERVICE_LINKED_ROLE_SERVICES = [
   'autoscaling.amazonaws.com',
@@ -121,7 +128,11 @@ function placement(action: string, options: ExecutionPolicyOptions): Omit<Policy
   switch (service) {
     case 'iam':
       if (action === 'iam:PassRole') {
-        return { Sid: 'PassAppRolesToTheirServices', Resource: each(ARN.role), Condition: { StringEquals: { 'iam:PassedToService': [...PASS_ROLE_SERVICES] } } };
+        return {
+          Sid: 'PassAppRolesToTheirServices',
+          Resource: each(ARN.role),
+          Condition: { StringEquals: { 'iam:PassedToService': [...PASS_ROLE_SERVICES, ...PASS_THROUGH_SERVICES] } },
+        };
       }
       if (action === 'iam:CreateServiceLinkedRole') {
         return {
