@@ -26,6 +26,12 @@ export interface EnvironmentStacks {
 export interface BuildAppOptions extends CompliancePluginOptions {
   /** Whether to build the pipeline stack; the pipeline's own deploy leaves it out so a run never updates itself. @default true */
   readonly includePipeline?: boolean;
+  /**
+   * Whether to run the rule packs at synth. Only a test that compares two builds' templates
+   * (and never their findings) turns them off; every synth of the app keeps them.
+   * @default true
+   */
+  readonly rulePacks?: boolean;
 }
 
 /** One stack per region, built by `build`. */
@@ -39,7 +45,7 @@ function perRegion<T>(build: (region: RegionName) => T): Record<RegionName, T> {
  */
 export function buildApp(app: App, config: EnvironmentConfig, options: BuildAppOptions = {}): EnvironmentStacks {
   applyMandatoryTags(app, config);
-  addCompliancePlugins(app, options);
+  if (options.rulePacks !== false) addCompliancePlugins(app, options);
 
   const [primaryRegion, standbyRegion] = REGIONS;
   const network = perRegion((region) => new NetworkStack(app, { config, region }));

@@ -1,10 +1,8 @@
-import * as path from 'node:path';
 import { executionPolicies, isIamAction, permissionsBoundaryArn, requiredActions, WITHHELD_ACTIONS } from '../lib/bootstrap';
 import { evaluateTemplate } from '../lib/compliance/org-rules';
-import { ENVIRONMENTS, loadConfig, type EnvironmentSettings } from '../lib/config';
-import { SynthesizedEnvironment } from './support/assembly';
+import { synthesized } from './support/assembly';
 import { actionMatches, asList } from './support/iam';
-import { ASSEMBLY_ROOT, synthEnvironment } from './support/synth';
+import { stagingConfig } from './support/variants';
 
 /**
  * Adding an environment is one entry in lib/config/environments.ts. This test adds one
@@ -13,18 +11,9 @@ import { ASSEMBLY_ROOT, synthEnvironment } from './support/synth';
  * cover its resources: nothing else needs editing.
  */
 describe('an environment added to the config only', () => {
-  const staging: EnvironmentSettings = {
-    ...ENVIRONMENTS.test,
-    name: 'staging',
-    regions: {
-      'us-east-1': { ...ENVIRONMENTS.test.regions['us-east-1'], vpcCidr: '10.50.0.0/16' },
-      'eu-west-1': { ...ENVIRONMENTS.test.regions['eu-west-1'], vpcCidr: '10.51.0.0/16' },
-    },
-    dns: { ...ENVIRONMENTS.test.dns, domainName: 'app.staging.example.com', hostedZoneName: 'staging.example.com' },
-  };
-  const config = loadConfig('staging', { environments: { ...ENVIRONMENTS, staging } });
-  synthEnvironment(config, path.join(ASSEMBLY_ROOT, 'staging'));
-  const assembly = new SynthesizedEnvironment('staging');
+  // The global setup synthesizes it as the `staging` assembly.
+  const config = stagingConfig();
+  const assembly = synthesized('staging');
 
   it('synthesizes every stack under its own name with no open finding of any rule pack', () => {
     expect(assembly.stackNames).toHaveLength(10);

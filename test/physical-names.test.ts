@@ -1,9 +1,8 @@
 import { loadAwsServiceSpecSync } from '@aws-cdk/aws-service-spec';
 import { ResourceImpact, fullDiff } from '@aws-cdk/cloudformation-diff';
-import type { EnvironmentConfig } from '../lib/config';
-import { environmentConfigSchema } from '../lib/config';
 import { synthesized } from './support/assembly';
-import { offlineConfig, synthEnvironment } from './support/synth';
+import { offlineConfig } from './support/synth';
+import { UNCHANGED_PROD_SETTINGS, changedProd } from './support/variants';
 
 /**
  * CloudFormation cannot replace a resource that has a custom physical name: the new
@@ -16,78 +15,6 @@ import { offlineConfig, synthEnvironment } from './support/synth';
  * replaced. A replacement that travels through a cross-stack reference is not followed;
  * the named resources that take one (alarms, records) change their names with their stack.
  */
-
-/** Settings this test leaves as they are, each with why. */
-const UNCHANGED: Readonly<Record<string, string>> = {
-  name: 'the environment itself; another name is another environment with its own stacks',
-  account: 'another account is a new deployment, not an update',
-  'database.multiAz': 'the schema requires it in prod',
-  'database.deletionProtection': 'the schema requires it in prod',
-  protectStatefulResources: 'the schema requires it in prod',
-  requireApproval: 'the schema requires it in prod',
-};
-
-/** Prod with every other setting changed to another valid value. */
-function changedProd(prod: EnvironmentConfig): EnvironmentConfig {
-  return environmentConfigSchema.parse({
-    ...prod,
-    regions: {
-      'us-east-1': { vpcCidr: '10.40.0.0/16', availabilityZones: ['us-east-1b', 'us-east-1c', 'us-east-1d'], natGateways: 2 },
-      'eu-west-1': { vpcCidr: '10.41.0.0/17', availabilityZones: ['eu-west-1c', 'eu-west-1a', 'eu-west-1b'], natGateways: 2 },
-    },
-    tags: { project: 'webshop', owner: 'web-team@example.com', costCenter: 'cc-9999' },
-    app: {
-      instanceTypes: ['m7g.xlarge', 'c7g.2xlarge'],
-      port: 8443,
-      minCapacity: 4,
-      desiredCapacity: 5,
-      maxCapacity: 20,
-      healthCheckGraceSeconds: 300,
-      amiIds: { 'us-east-1': 'ami-0123456789abcdef0', 'eu-west-1': 'ami-0fedcba9876543210' },
-      wafRateLimitPer5Minutes: 5000,
-      certificateArns: { 'eu-west-1': `arn:aws:acm:eu-west-1:${prod.account}:certificate/11111111-2222-3333-4444-555555555555` },
-    },
-    database: {
-      ...prod.database,
-      instanceType: 'db.r7g.xlarge',
-      replicaInstanceType: 'db.r7g.2xlarge',
-      allocatedStorageGiB: 200,
-      maxAllocatedStorageGiB: 2000,
-      backupRetentionDays: 21,
-      backupWindow: '01:00-02:00',
-      maintenanceWindow: 'sat:04:00-sat:05:00',
-      rotationDays: 7,
-      monitoringIntervalSeconds: 5,
-      standbyIsWriter: true,
-    },
-    alarms: {
-      cpuHighPercent: 80,
-      cpuLowPercent: 20,
-      periodSeconds: 300,
-      evaluationPeriods: 4,
-      pagingEvaluationPeriods: 6,
-      pagingDatapointsToAlarm: 4,
-      elb5xxPercent: 10,
-      target5xxPercent: 8,
-      errorRateMinRequests: 200,
-      targetResponseTimeP99Seconds: 3,
-      unhealthyHostCount: 2,
-      dbCpuHighPercent: 90,
-      dbFreeStorageLowGiB: 50,
-      dbFreeableMemoryLowMiB: 2048,
-      dbConnectionsHigh: 800,
-      replicaLagSeconds: 120,
-    },
-    dns: { domainName: 'shop.example.org', hostedZoneId: 'Z0000000000000SHOP1', hostedZoneName: 'example.org', healthCheckIntervalSeconds: 30, healthCheckFailureThreshold: 5 },
-    logRetentionDays: 1096,
-    alertEmails: ['pager@example.org', 'web-team@example.org'],
-    pipeline: {
-      connectionArn: `arn:aws:codestar-connections:eu-west-1:${prod.account}:connection/99999999-8888-7777-6666-555555555555`,
-      repository: 'example-org/webshop-infra',
-      branch: 'release',
-    },
-  });
-}
 
 /** Every leaf of a config as `path → value`; arrays are leaves. */
 function leaves(value: unknown, prefix = ''): Map<string, string> {
@@ -128,20 +55,21 @@ describe('physical names and replacement', () => {
   const prod = offlineConfig('prod');
   const changed = changedProd(prod);
   const base = synthesized('prod');
-  const assembly = synthEnvironment(changed);
+  // The global setup synthesizes the changed prod as the `prod-changed` assembly.
+  const assembly = synthesized('prod-changed');
 
   it('change every setting of prod except a few, each with a reason', () => {
     const before = leaves(prod);
     const after = leaves(changed);
     const same = [...before].filter(([path, value]) => after.get(path) === value && !path.startsWith('app.certificateArns')).map(([path]) => path);
-    expect(same.sort()).toEqual(Object.keys(UNCHANGED).sort());
+    expect(same.sort()).toEqual(Object.keys(UNCHANGED_PROD_SETTINGS).sort());
   });
 
   it('replace no resource whose custom name stays the same', () => {
     const blocked: string[] = [];
     let replaced = 0;
     for (const stackName of base.stackNames) {
-      const after = assembly.getStackByName(stackName).template;
+      const after = assembly.template(stackName).toJSON();
       const diff = fullDiff(base.template(stackName).toJSON(), after);
       diff.resources.forEachDifference((logicalId, change) => {
         if (change.changeImpact !== ResourceImpact.WILL_REPLACE && change.changeImpact !== ResourceImpact.MAY_REPLACE) return;

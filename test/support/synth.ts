@@ -29,10 +29,10 @@ export function testApp(outdir?: string): App {
   });
 }
 
-/** Builds and synthesizes one environment as `bin/app.ts` does. */
-export function synthEnvironment(config: EnvironmentConfig, outdir?: string): CloudAssembly {
+/** Builds and synthesizes one environment as `bin/app.ts` does; without the rule packs only where asked. */
+export function synthEnvironment(config: EnvironmentConfig, outdir?: string, options: { rulePacks?: boolean } = {}): CloudAssembly {
   const app = testApp(outdir);
-  buildApp(app, config, { cloudFormationValidation: false });
+  buildApp(app, config, { cloudFormationValidation: false, ...options });
   return app.synth();
 }
 

@@ -1,0 +1,110 @@
+import { ENVIRONMENTS, environmentConfigSchema, loadConfig, type EnvironmentConfig, type EnvironmentSettings } from '../../lib/config';
+import { offlineConfig } from './synth';
+
+/**
+ * Environments that exist only in tests: each is synthesized by the global setup into
+ * its own assembly (`synthesized('<name>')`), beside the configured environments.
+ */
+
+/** An environment added to the config only, as a team would add one: a copy of test with its own name, CIDRs and domain. */
+export function stagingSettings(): EnvironmentSettings {
+  return {
+    ...ENVIRONMENTS.test,
+    name: 'staging',
+    regions: {
+      'us-east-1': { ...ENVIRONMENTS.test.regions['us-east-1'], vpcCidr: '10.50.0.0/16' },
+      'eu-west-1': { ...ENVIRONMENTS.test.regions['eu-west-1'], vpcCidr: '10.51.0.0/16' },
+    },
+    dns: { ...ENVIRONMENTS.test.dns, domainName: 'app.staging.example.com', hostedZoneName: 'staging.example.com' },
+  };
+}
+
+/** The `staging` environment as the app loads it. */
+export function stagingConfig(): EnvironmentConfig {
+  return loadConfig('staging', { environments: { ...ENVIRONMENTS, staging: stagingSettings() } });
+}
+
+/** Settings this test leaves as they are, each with why. */
+export const UNCHANGED_PROD_SETTINGS: Readonly<Record<string, string>> = {
+  name: 'the environment itself; another name is another environment with its own stacks',
+  account: 'another account is a new deployment, not an update',
+  'database.multiAz': 'the schema requires it in prod',
+  'database.deletionProtection': 'the schema requires it in prod',
+  protectStatefulResources: 'the schema requires it in prod',
+  requireApproval: 'the schema requires it in prod',
+};
+
+/** Prod with every other setting changed to another valid value. */
+export function changedProd(prod: EnvironmentConfig): EnvironmentConfig {
+  return environmentConfigSchema.parse({
+    ...prod,
+    regions: {
+      'us-east-1': { vpcCidr: '10.40.0.0/16', availabilityZones: ['us-east-1b', 'us-east-1c', 'us-east-1d'], natGateways: 2 },
+      'eu-west-1': { vpcCidr: '10.41.0.0/17', availabilityZones: ['eu-west-1c', 'eu-west-1a', 'eu-west-1b'], natGateways: 2 },
+    },
+    tags: { project: 'webshop', owner: 'web-team@example.com', costCenter: 'cc-9999' },
+    app: {
+      instanceTypes: ['m7g.xlarge', 'c7g.2xlarge'],
+      port: 8443,
+      minCapacity: 4,
+      desiredCapacity: 5,
+      maxCapacity: 20,
+      healthCheckGraceSeconds: 300,
+      amiIds: { 'us-east-1': 'ami-0123456789abcdef0', 'eu-west-1': 'ami-0fedcba9876543210' },
+      wafRateLimitPer5Minutes: 5000,
+      certificateArns: { 'eu-west-1': `arn:aws:acm:eu-west-1:${prod.account}:certificate/11111111-2222-3333-4444-555555555555` },
+    },
+    database: {
+      ...prod.database,
+      instanceType: 'db.r7g.xlarge',
+      replicaInstanceType: 'db.r7g.2xlarge',
+      allocatedStorageGiB: 200,
+      maxAllocatedStorageGiB: 2000,
+      backupRetentionDays: 21,
+      backupWindow: '01:00-02:00',
+      maintenanceWindow: 'sat:04:00-sat:05:00',
+      rotationDays: 7,
+      monitoringIntervalSeconds: 5,
+      standbyIsWriter: true,
+    },
+    alarms: {
+      cpuHighPercent: 80,
+      cpuLowPercent: 20,
+      periodSeconds: 300,
+      evaluationPeriods: 4,
+      pagingEvaluationPeriods: 6,
+      pagingDatapointsToAlarm: 4,
+      elb5xxPercent: 10,
+      target5xxPercent: 8,
+      errorRateMinRequests: 200,
+      targetResponseTimeP99Seconds: 3,
+      unhealthyHostCount: 2,
+      dbCpuHighPercent: 90,
+      dbFreeStorageLowGiB: 50,
+      dbFreeableMemoryLowMiB: 2048,
+      dbConnectionsHigh: 800,
+      replicaLagSeconds: 120,
+    },
+    dns: { domainName: 'shop.example.org', hostedZoneId: 'Z0000000000000SHOP1', hostedZoneName: 'example.org', healthCheckIntervalSeconds: 30, healthCheckFailureThreshold: 5 },
+    logRetentionDays: 1096,
+    alertEmails: ['pager@example.org', 'web-team@example.org'],
+    pipeline: {
+      connectionArn: `arn:aws:codestar-connections:eu-west-1:${prod.account}:connection/99999999-8888-7777-6666-555555555555`,
+      repository: 'example-org/webshop-infra',
+      branch: 'release',
+    },
+  });
+}
+
+/** A test-only environment: its config, and whether its test reads findings (and so needs the rule packs). */
+export interface Variant {
+  readonly config: () => EnvironmentConfig;
+  readonly rulePacks: boolean;
+}
+
+/** The test-only environments by assembly name. */
+export const VARIANTS: Readonly<Record<string, Variant>> = {
+  staging: { config: stagingConfig, rulePacks: true },
+  // Only its templates are compared with prod's.
+  'prod-changed': { config: () => changedProd(offlineConfig('prod')), rulePacks: false },
+};
