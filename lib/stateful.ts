@@ -3,7 +3,9 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 /**
  * Resource types whose replacement or removal loses something a redeploy cannot bring
  * back, each with what would be lost. The change review blocks replacing or removing
- * them; the removal policies and the state tests read the same list.
+ * them. Constructs set their removal policy by hand (a stack's `statefulRemovalPolicy`);
+ * test/state.test.ts checks every resource of {@link RETAINED_TYPES} against this file, so
+ * one that is missed fails there.
  */
 export const STATEFUL_TYPES: Readonly<Record<string, string>> = {
   'AWS::RDS::DBInstance': 'it holds the database: a new instance starts empty',
