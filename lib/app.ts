@@ -1,9 +1,9 @@
 import type { App } from 'aws-cdk-lib';
 import { addCompliancePlugins, type CompliancePluginOptions } from './compliance';
-import { REGIONS, type EnvironmentConfig, type RegionName } from './config';
+import { peerOf, REGIONS, type EnvironmentConfig, type RegionName } from './config';
 import { AppStack } from './stacks/app-stack';
 import { FAILOVER_HEALTH_CHECK_PATHS } from './constructs/failover-dns';
-import { PrimaryDataStack, SecondaryDataStack, type DatabaseEndpoint } from './stacks/data-stacks';
+import { DataStack } from './stacks/data-stack';
 import { DnsStack } from './stacks/dns-stack';
 import { MonitoringStack } from './stacks/monitoring-stack';
 import { NetworkStack } from './stacks/network-stack';
@@ -13,8 +13,8 @@ import { applyMandatoryTags } from './tagging';
 /** Every stack of one environment, for wiring and for tests. */
 export interface EnvironmentStacks {
   readonly network: Readonly<Record<RegionName, NetworkStack>>;
-  readonly primaryData: PrimaryDataStack;
-  readonly secondaryData: SecondaryDataStack;
+  /** Each region's database: the writer in `primaryRegion`, the replica in the other. */
+  readonly data: Readonly<Record<RegionName, DataStack>>;
   readonly web: Readonly<Record<RegionName, AppStack>>;
   readonly monitoring: Readonly<Record<RegionName, MonitoringStack>>;
   readonly dns: DnsStack;
@@ -47,41 +47,39 @@ export function buildApp(app: App, config: EnvironmentConfig, options: BuildAppO
   applyMandatoryTags(app, config);
   if (options.rulePacks !== false) addCompliancePlugins(app, options);
 
-  const [primaryRegion, standbyRegion] = REGIONS;
+  const primaryRegion = config.primaryRegion;
+  const standbyRegion = peerOf(primaryRegion);
   const network = perRegion((region) => new NetworkStack(app, { config, region }));
-  const primaryData = new PrimaryDataStack(app, { config, region: primaryRegion, network: network[primaryRegion], standbyRegion });
-  const secondaryData = new SecondaryDataStack(app, { config, region: standbyRegion, network: network[standbyRegion], primary: primaryData });
-  const databases: Record<RegionName, DatabaseEndpoint> = { [primaryRegion]: primaryData.endpoint, [standbyRegion]: secondaryData.endpoint };
-  const web = perRegion((region) => new AppStack(app, { config, region, network: network[region], database: databases[region] }));
-  const peerRegion = (region: RegionName) => (region === primaryRegion ? standbyRegion : primaryRegion);
+  const data = perRegion((region) => new DataStack(app, { config, region, network: network[region] }));
+  const web = perRegion((region) => new AppStack(app, { config, region, network: network[region], database: data[region].endpoint }));
   const monitoring = perRegion(
     (region) =>
       new MonitoringStack(app, {
         config,
         region,
         app: web[region],
-        database: databases[region],
+        database: data[region].endpoint,
         isReplica: region === standbyRegion,
-        peerRegion: peerRegion(region),
+        peerRegion: peerOf(region),
         peerHealthCheckPath: FAILOVER_HEALTH_CHECK_PATHS[region === primaryRegion ? 'Secondary' : 'Primary'],
       }),
   );
-  const dns = new DnsStack(app, { config, apps: web, primaryRegion, standbyRegion, topic: monitoring[primaryRegion].topic });
+  const dns = new DnsStack(app, { config, apps: web, primaryRegion, standbyRegion, topic: monitoring[REGIONS[0]].topic });
 
-  // The references above already imply this order; stating it keeps `cdk deploy --all`
-  // correct even where a later change removes a reference.
-  primaryData.addStackDependency(network[primaryRegion]);
-  secondaryData.addStackDependency(network[standbyRegion]);
-  secondaryData.addStackDependency(primaryData);
+  // The references above already imply most of this order; stating it keeps `cdk deploy --all`
+  // correct even where a later change removes a reference. The replica's region deploys after the
+  // writer's, whose instance it replicates (a name, not a reference, so nothing else orders them).
+  data[standbyRegion].addStackDependency(data[primaryRegion]);
   for (const region of REGIONS) {
+    data[region].addStackDependency(network[region]);
     web[region].addStackDependency(network[region]);
-    web[region].addStackDependency(region === primaryRegion ? primaryData : secondaryData);
+    web[region].addStackDependency(data[region]);
     monitoring[region].addStackDependency(web[region]);
+    dns.addStackDependency(web[region]);
   }
-  for (const region of REGIONS) dns.addStackDependency(web[region]);
-  dns.addStackDependency(monitoring[primaryRegion]);
+  dns.addStackDependency(monitoring[REGIONS[0]]);
 
   const pipeline = options.includePipeline === false ? undefined : new PipelineStack(app, { config });
 
-  return { network, primaryData, secondaryData, web, monitoring, dns, pipeline };
+  return { network, data, web, monitoring, dns, pipeline };
 }

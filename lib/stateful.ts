@@ -48,13 +48,3 @@ export const RETAINED_TYPES: readonly string[] = [
  * resource behind to make the retry fail with "already exists".
  */
 export const PROTECTED_STATE_REMOVAL = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
-
-/**
- * The DeletionPolicy a retained resource gets where state is protected. A writer keeps a
- * final snapshot instead (its deletion protection already refuses a delete); RDS takes no
- * final snapshot of a read replica, so the replica is retained.
- */
-export function protectedDeletionPolicy(resource: { Type: string; Properties?: Record<string, unknown> }): 'RetainExceptOnCreate' | 'Snapshot' {
-  const isWriter = resource.Type === 'AWS::RDS::DBInstance' && resource.Properties?.SourceDBInstanceIdentifier === undefined;
-  return isWriter ? 'Snapshot' : 'RetainExceptOnCreate';
-}

@@ -2,7 +2,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ENVIRONMENTS, REGIONS, validateConfig } from '../lib/config';
 import { HEALTH_CHECK_PATH, HEALTH_WAIT_INTERVAL_SECONDS, LIVENESS_CHECK_PATH, SIGNAL_SCRIPT_PATH, WRITER_HEALTH_CHECK_PATH } from '../lib/constructs/web-server-user-data';
 import { AppStack } from '../lib/stacks/app-stack';
-import { PrimaryDataStack } from '../lib/stacks/data-stacks';
+import { DataStack } from '../lib/stacks/data-stack';
 import { NetworkStack } from '../lib/stacks/network-stack';
 import { synthesized } from './support/assembly';
 import { offlineConfig, testApp } from './support/synth';
@@ -297,7 +297,7 @@ describe('an app stack with an existing certificate', () => {
   const config = validateConfig('dev', { ...ENVIRONMENTS.dev, app: { ...ENVIRONMENTS.dev.app, certificateArns: { 'us-east-1': certificateArn } } });
   const app = testApp();
   const network = new NetworkStack(app, { config, region: 'us-east-1' });
-  const data = new PrimaryDataStack(app, { config, region: 'us-east-1', network, standbyRegion: 'eu-west-1' });
+  const data = new DataStack(app, { config, region: 'us-east-1', network });
   const template = Template.fromStack(new AppStack(app, { config, region: 'us-east-1', network, database: data.endpoint }));
 
   it('uses it instead of requesting one', () => {

@@ -8,7 +8,7 @@ import type { EnvironmentConfig } from '../lib/config';
 import { AcknowledgementError, parseAcknowledgements, review } from '../lib/review/acknowledgements';
 import { findUnsafeChanges, type CloudFormationTemplate, type StackTemplates, type UnsafeChange } from '../lib/review/change-safety';
 import { stackPolicy } from '../lib/review/stack-policy';
-import { PrimaryDataStack } from '../lib/stacks/data-stacks';
+import { DataStack } from '../lib/stacks/data-stack';
 import { NetworkStack } from '../lib/stacks/network-stack';
 import { applyMandatoryTags } from '../lib/tagging';
 import { synthesized } from './support/assembly';
@@ -25,11 +25,11 @@ const REASON = 'Dev runs single-AZ for a week to halve its cost; its data is dis
  * buildApp builds them (tags included), without the rule packs that make a whole-app
  * synth take seconds. `refactor` changes the constructs before synth.
  */
-function dataStacks(config: EnvironmentConfig, refactor?: (data: PrimaryDataStack) => void): Record<string, CloudFormationTemplate> {
+function dataStacks(config: EnvironmentConfig, refactor?: (data: DataStack) => void): Record<string, CloudFormationTemplate> {
   const app = testApp();
   applyMandatoryTags(app, config);
   const network = new NetworkStack(app, { config, region: 'us-east-1' });
-  const data = new PrimaryDataStack(app, { config, region: 'us-east-1', network, standbyRegion: 'eu-west-1' });
+  const data = new DataStack(app, { config, region: 'us-east-1', network });
   refactor?.(data);
   return Object.fromEntries(app.synth().stacks.map((stack) => [stack.stackName, stack.template]));
 }

@@ -35,8 +35,8 @@ describe.each(ENVIRONMENT_NAMES)('%s stacks', (envName) => {
     expect(deps('data-eu-west-1')).toEqual([`${envName}-data-us-east-1`, `${envName}-network-eu-west-1`]);
     expect(deps('app-us-east-1')).toEqual([`${envName}-data-us-east-1`, `${envName}-network-us-east-1`]);
     expect(deps('app-eu-west-1')).toEqual([`${envName}-data-eu-west-1`, `${envName}-network-eu-west-1`]);
-    expect(deps('monitoring-us-east-1')).toEqual([`${envName}-app-us-east-1`, `${envName}-data-us-east-1`]);
-    expect(deps('monitoring-eu-west-1')).toEqual([`${envName}-app-eu-west-1`, `${envName}-data-eu-west-1`]);
+    expect(deps('monitoring-us-east-1')).toEqual([`${envName}-app-us-east-1`]);
+    expect(deps('monitoring-eu-west-1')).toEqual([`${envName}-app-eu-west-1`]);
     expect(deps('dns-global')).toEqual([`${envName}-app-eu-west-1`, `${envName}-app-us-east-1`, `${envName}-monitoring-us-east-1`]);
   });
 

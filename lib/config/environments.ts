@@ -14,6 +14,7 @@ const tags = { project: 'webtier', owner: 'platform-team@example.com', costCente
 export const ENVIRONMENTS: Readonly<Record<string, EnvironmentSettings>> = {
   dev: {
     name: 'dev',
+    primaryRegion: 'us-east-1',
     regions: {
       'us-east-1': { vpcCidr: '10.10.0.0/16', availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'] },
       'eu-west-1': { vpcCidr: '10.11.0.0/16', availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'] },
@@ -79,6 +80,7 @@ export const ENVIRONMENTS: Readonly<Record<string, EnvironmentSettings>> = {
   },
   test: {
     name: 'test',
+    primaryRegion: 'us-east-1',
     regions: {
       'us-east-1': { vpcCidr: '10.20.0.0/16', availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'] },
       'eu-west-1': { vpcCidr: '10.21.0.0/16', availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'] },
@@ -144,6 +146,7 @@ export const ENVIRONMENTS: Readonly<Record<string, EnvironmentSettings>> = {
   },
   prod: {
     name: 'prod',
+    primaryRegion: 'us-east-1',
     regions: {
       'us-east-1': { vpcCidr: '10.30.0.0/16', availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'] },
       'eu-west-1': { vpcCidr: '10.31.0.0/16', availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'] },

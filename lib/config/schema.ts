@@ -2,9 +2,24 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { z } from 'zod';
 
-/** The two regions this app deploys to; the order is primary, secondary. */
+/**
+ * The two regions this app deploys to. Which one holds the writer is config (`primaryRegion`);
+ * the first is where every environment's first writer was created (see {@link FOUNDING_REGION}).
+ */
 export const REGIONS = ['us-east-1', 'eu-west-1'] as const;
 export type RegionName = (typeof REGIONS)[number];
+
+/**
+ * Where every environment's first database instance was created as a standalone writer; every
+ * other instance, in either region, is created as a read replica (and may later be promoted).
+ * An instance's lineage decides how its template describes it, so this never changes.
+ */
+export const FOUNDING_REGION: RegionName = REGIONS[0];
+
+/** The other region of the two. */
+export function peerOf(region: RegionName): RegionName {
+  return region === REGIONS[0] ? REGIONS[1] : REGIONS[0];
+}
 
 /** What an environment's name may look like: it starts every stack and resource name, so it is short and plain. */
 export const ENVIRONMENT_NAME = /^[a-z][a-z0-9]{1,11}$/;
@@ -131,6 +146,11 @@ export const environmentConfigSchema = z
     name: z.string().regex(ENVIRONMENT_NAME, { message: 'must be 2-12 lowercase letters or digits, starting with a letter' }),
     /** 12-digit AWS account id, the same in both regions; defaults to CDK_DEFAULT_ACCOUNT, then a placeholder. */
     account: z.string().regex(/^\d{12}$/, { message: 'must be a 12-digit AWS account id' }),
+    /**
+     * The region that holds the writer and takes traffic; the other is the warm standby with the
+     * read replica. Changed only after a Region switch has promoted the standby (docs/disaster-recovery.md).
+     */
+    primaryRegion: z.enum(REGIONS, { message: `must be one of ${REGIONS.join(', ')}` }),
     /** Per-region network settings, keyed by region. */
     regions: z.strictObject({
       'us-east-1': regionSchema,
@@ -185,12 +205,15 @@ export const environmentConfigSchema = z
       /** Enhanced Monitoring granularity in seconds. */
       monitoringIntervalSeconds: z.union([1, 5, 10, 15, 30, 60].map((v) => z.literal(v)), { message: 'must be 1, 5, 10, 15, 30 or 60' }),
       /**
-       * Set to true once the standby's replica has been promoted (docs/disaster-recovery.md): the
-       * standby region's writer parameter then names the promoted instance and the primary region's
-       * names no writer, so a later deploy neither reverts the promotion nor sends writes to the old primary.
-       * Absent until a switch.
+       * How many times each region's instance has been rebuilt as a new read replica, by region;
+       * 0 (the default) is the instance the environment was created with. After a switch, the old
+       * primary region's writer cannot become a replica in place: raise its generation by one with
+       * `primaryRegion`, and the next deploy builds a replica named `<env>-data-<region>-g<n>` beside
+       * the old instance (retained where state is protected, snapshotted and deleted elsewhere).
        */
-      standbyIsWriter: z.boolean().optional(),
+      generations: z
+        .strictObject({ 'us-east-1': z.number().int().min(0).max(99).optional(), 'eu-west-1': z.number().int().min(0).max(99).optional() })
+        .default({}),
     }),
     /** CloudWatch alarm thresholds. */
     alarms: z.strictObject({
@@ -297,6 +320,14 @@ export const environmentConfigSchema = z
     const zone = config.dns.hostedZoneName.replace(/\.$/, '');
     if (config.dns.domainName !== zone && !config.dns.domainName.endsWith(`.${zone}`)) {
       ctx.addIssue({ code: 'custom', path: ['dns', 'domainName'], message: `"${config.dns.domainName}" is not inside hosted zone ${zone}` });
+    }
+    const replicaRegion = peerOf(config.primaryRegion);
+    if (replicaRegion === FOUNDING_REGION && (config.database.generations[FOUNDING_REGION] ?? 0) === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['database', 'generations', FOUNDING_REGION],
+        message: `must be at least 1 while ${FOUNDING_REGION} is the standby: its first instance was created as the writer and cannot become a replica of ${config.primaryRegion}; generation 1 builds a new replica beside it`,
+      });
     }
     if (config.name === 'prod') {
       if (minCapacity < 2) ctx.addIssue({ code: 'custom', path: ['app', 'minCapacity'], message: 'must be at least 2 in prod so every AZ outage leaves a serving instance' });

@@ -8,15 +8,14 @@ import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
 import { windowsOverlap } from '../config';
 
-export interface CrossRegionBackupProps {
-  /** The instance to back up. */
-  readonly instance: rds.DatabaseInstance;
-  /** Name of the vault in this region. */
-  readonly vaultName: string;
+/** This region's vault: created here, or one that already exists in the region. */
+export type BackupVaultSource = { readonly vaultName: string; readonly key: kms.IKey } | { readonly vault: backup.IBackupVault };
+
+export type CrossRegionBackupProps = BackupVaultSource & {
+  /** The writer to back up; absent in a region without one, which then keeps only its vault. */
+  readonly instance?: rds.IDatabaseInstance;
   /** Name of the plan. */
   readonly planName: string;
-  /** Key that encrypts this region's vault. */
-  readonly key: kms.IKey;
   /** The region the copies go to. */
   readonly copyRegion: string;
   /** Name of the vault in `copyRegion`, created by that region's data stack. */
@@ -29,7 +28,7 @@ export interface CrossRegionBackupProps {
   readonly maintenanceWindow: string;
   /** Removal policy of the vault. */
   readonly removalPolicy: RemovalPolicy;
-}
+};
 
 /**
  * A daily AWS Backup snapshot of the instance, copied to a vault in the standby
@@ -38,19 +37,20 @@ export interface CrossRegionBackupProps {
  */
 export class CrossRegionBackup extends Construct {
   /** The vault in this region. */
-  public readonly vault: backup.BackupVault;
-  /** The plan. */
-  public readonly plan: backup.BackupPlan;
+  public readonly vault: backup.IBackupVault;
+  /** The plan, where this region holds the writer. */
+  public readonly plan?: backup.BackupPlan;
 
   constructor(scope: Construct, id: string, props: CrossRegionBackupProps) {
     super(scope, id);
     const stack = Stack.of(this);
 
-    this.vault = new backup.BackupVault(this, 'Vault', {
-      backupVaultName: props.vaultName,
-      encryptionKey: props.key,
-      removalPolicy: props.removalPolicy,
-    });
+    this.vault =
+      'vault' in props
+        ? props.vault
+        : new backup.BackupVault(this, 'Vault', { backupVaultName: props.vaultName, encryptionKey: props.key, removalPolicy: props.removalPolicy });
+    const instance = props.instance;
+    if (!instance) return;
 
     // An ARN built from the naming helper instead of a cross-region reference: the
     // standby's data stack reads this region's database, so a reference back would be a cycle.
@@ -82,7 +82,7 @@ export class CrossRegionBackup extends Construct {
     });
 
     const role = new iam.Role(this, 'Role', {
-      description: `Lets AWS Backup snapshot and copy ${props.instance.instanceIdentifier}`,
+      description: `Lets AWS Backup snapshot and copy ${instance.instanceIdentifier}`,
       assumedBy: new iam.ServicePrincipal('backup.amazonaws.com'),
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSBackupServiceRolePolicyForBackup')],
     });
@@ -91,7 +91,7 @@ export class CrossRegionBackup extends Construct {
       reason: 'AWS maintains this policy for the AWS Backup service role; it covers the RDS snapshot, cross-region copy and KMS calls a backup job makes, which change as AWS Backup evolves.',
     });
     this.plan.addSelection('Database', {
-      resources: [backup.BackupResource.fromRdsDatabaseInstance(props.instance)],
+      resources: [backup.BackupResource.fromRdsDatabaseInstance(instance)],
       role,
     });
   }

@@ -6,8 +6,6 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
-import type { EnvironmentConfig } from '../config';
-import type { ServiceNaming } from '../naming';
 import type { EncryptionKey } from './encryption-key';
 
 /** PostgreSQL's port; the app tier opens exactly this one. */
@@ -30,8 +28,22 @@ export interface PostgresSupportProps {
   readonly logRetention: logs.RetentionDays;
   /** Removal policy of the log groups. */
   readonly removalPolicy: RemovalPolicy;
-  /** Names for the security group's Name tag. */
-  readonly naming: ServiceNaming;
+  /** The security group's Name tag. */
+  readonly securityGroupName: string;
+}
+
+/** How an instance runs, the same for the writer and its replica. */
+export interface PostgresInstanceSettings {
+  /** A standby in a second AZ. */
+  readonly multiAz: boolean;
+  /** The ceiling of storage autoscaling, in GiB. */
+  readonly maxAllocatedStorageGiB: number;
+  /** Enhanced Monitoring granularity. */
+  readonly monitoringInterval: Duration;
+  /** The weekly `ddd:hh:mm-ddd:hh:mm` maintenance window (UTC). */
+  readonly maintenanceWindow: string;
+  /** Whether RDS refuses to delete the instance. */
+  readonly deletionProtection: boolean;
 }
 
 /**
@@ -58,7 +70,7 @@ export class PostgresSupport extends Construct {
       description: `PostgreSQL ${props.instanceIdentifier}: ingress only from the app tier on ${POSTGRES_PORT}`,
       allowAllOutbound: false,
     });
-    Tags.of(this.securityGroup).add('Name', props.naming.name('nameTag', 'database'));
+    Tags.of(this.securityGroup).add('Name', props.securityGroupName);
 
     this.parameterGroup = new rds.ParameterGroup(this, 'Parameters', {
       engine: POSTGRES_ENGINE,
@@ -94,7 +106,7 @@ export class PostgresSupport extends Construct {
    * storage type and ceiling, monitoring, logs and maintenance.
    */
   public instanceSettings(
-    settings: EnvironmentConfig['database'],
+    settings: PostgresInstanceSettings,
     placement: { vpc: ec2.IVpc; subnets: ec2.SubnetSelection; key: kms.IKey },
   ): Partial<rds.DatabaseInstanceNewProps> & Pick<rds.DatabaseInstanceNewProps, 'vpc'> {
     return {
@@ -110,7 +122,7 @@ export class PostgresSupport extends Construct {
       storageType: rds.StorageType.GP3,
       maxAllocatedStorage: settings.maxAllocatedStorageGiB,
       monitoringRole: this.monitoringRole,
-      monitoringInterval: Duration.seconds(settings.monitoringIntervalSeconds),
+      monitoringInterval: settings.monitoringInterval,
       enablePerformanceInsights: true,
       performanceInsightEncryptionKey: placement.key,
       performanceInsightRetention: rds.PerformanceInsightRetention.DEFAULT,

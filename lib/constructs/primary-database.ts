@@ -1,74 +1,93 @@
-import { Duration, RemovalPolicy, Tags } from 'aws-cdk-lib';
+import { RemovalPolicy, Tags, type Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import type { EnvironmentConfig } from '../config';
-import type { ServiceNaming } from '../naming';
 import { EncryptionKey } from './encryption-key';
-import { acknowledgeDisposableDatabase, acknowledgeStandardPort, POSTGRES_ENGINE, POSTGRES_PORT, PostgresSupport } from './postgres';
+import { acknowledgeDisposableDatabase, acknowledgeStandardPort, POSTGRES_ENGINE, POSTGRES_PORT, PostgresSupport, type PostgresInstanceSettings } from './postgres';
 
 /** The master user; not `postgres`, which every attacker tries first (Control Tower CT.RDS.PR.22). */
 const MASTER_USERNAME = 'webadmin';
 
-export interface PrimaryDatabaseProps {
+/** The writer the environment was created with. */
+export interface FirstWriterProps {
   /** The VPC the instance runs in. */
   readonly vpc: ec2.IVpc;
   /** Isolated subnets for the instance and its Multi-AZ standby. */
   readonly subnets: ec2.SubnetSelection;
   /** Subnets with a route to Secrets Manager, for the rotation function. */
   readonly rotationSubnets: ec2.SubnetSelection;
-  /** The instance identifier, from the naming helper. */
+  /** The instance class. */
+  readonly instanceType: ec2.InstanceType;
+  /** Storage at creation, in GiB. */
+  readonly allocatedStorageGiB: number;
+  /** Automated backup retention. */
+  readonly backupRetention: Duration;
+  /** The daily `hh:mm-hh:mm` automated backup window (UTC). */
+  readonly backupWindow: string;
+  /** Time between automatic rotations of the master password. */
+  readonly rotationInterval: Duration;
+  /** What the writer and its replica share. */
+  readonly settings: PostgresInstanceSettings;
+  /** How long the exported PostgreSQL logs are kept. */
+  readonly logRetention: logs.RetentionDays;
+  /** The instance's security group's Name tag. */
+  readonly securityGroupName: string;
+  /** The rotation function's security group's Name tag. */
+  readonly rotationSecurityGroupName: string;
+}
+
+export interface PrimaryDatabaseProps {
+  /** The identifier of the instance the environment was created with, from the naming helper. */
   readonly instanceIdentifier: string;
   /** The name of the credentials secret, the same in the replica region. */
   readonly secretName: string;
-  /** The environment's database settings. */
-  readonly settings: EnvironmentConfig['database'];
-  /** The region the secret is replicated to, for the standby after promotion. */
+  /** The region the secret is replicated to. */
   readonly replicaRegion: string;
-  /** How long the exported PostgreSQL logs are kept. */
-  readonly logRetention: logs.RetentionDays;
-  /** Names for Name tags. */
-  readonly naming: ServiceNaming;
-  /** What happens to the key, secret and logs when they leave the stack; the instance itself is always snapshotted. */
+  /** What happens to the key, secret, logs and the first writer when they leave the stack; where that is DESTROY, the writer is snapshotted first. */
   readonly removalPolicy: RemovalPolicy;
+  /**
+   * The writer the environment was created with, while the template holds it; absent once this
+   * region has been rebuilt as a replica after a switch. The key and the secret stay either way.
+   */
+  readonly firstWriter?: FirstWriterProps;
 }
 
 /**
- * The writer: RDS PostgreSQL in isolated subnets, encrypted with its own key,
- * with credentials in Secrets Manager that rotate and are replicated to the
- * standby region, automated backups, Performance Insights and Enhanced Monitoring.
+ * The founding region's data: the key and the master credentials, which live as long as the
+ * environment (the secret is replicated to the standby region), and the writer the environment
+ * was created with: RDS PostgreSQL in isolated subnets, encrypted with the key, with automated
+ * backups, Performance Insights, Enhanced Monitoring and a rotating master password.
  */
 export class PrimaryDatabase extends Construct {
-  /** The database instance. */
-  public readonly instance: rds.DatabaseInstance;
+  /** The first writer, while the template holds it. */
+  public readonly instance?: rds.DatabaseInstance;
   /** Encrypts storage, Performance Insights, the secret and the log groups. */
   public readonly key: EncryptionKey;
   /** The master credentials. */
   public readonly secret: secretsmanager.ISecret;
-  /** The instance's security group, without ingress until the app tier adds its own. */
-  public readonly securityGroup: ec2.ISecurityGroup;
+  /** The first writer's security group, without ingress until the app tier adds its own. */
+  public readonly securityGroup?: ec2.ISecurityGroup;
 
   constructor(scope: Construct, id: string, props: PrimaryDatabaseProps) {
     super(scope, id);
-    const { settings } = props;
     const stateRemoval = props.removalPolicy;
 
     this.key = new EncryptionKey(this, 'Key', {
       description: `Encrypts ${props.instanceIdentifier}: storage, Performance Insights, credentials and logs`,
       removalPolicy: stateRemoval,
     });
-    const support = new PostgresSupport(this, 'Support', {
-      vpc: props.vpc,
+    const writer = props.firstWriter;
+    // Created before the secret, as before the first writer became optional: the key policy keeps its order.
+    const support = writer && new PostgresSupport(this, 'Support', {
+      vpc: writer.vpc,
       instanceIdentifier: props.instanceIdentifier,
       key: this.key,
-      logRetention: props.logRetention,
+      logRetention: writer.logRetention,
       removalPolicy: stateRemoval,
-      naming: props.naming,
+      securityGroupName: writer.securityGroupName,
     });
-    this.securityGroup = support.securityGroup;
-
     const credentials = new rds.DatabaseSecret(this, 'Credentials', {
       username: MASTER_USERNAME,
       secretName: props.secretName,
@@ -76,29 +95,36 @@ export class PrimaryDatabase extends Construct {
       replicaRegions: [{ region: props.replicaRegion }],
     });
     credentials.applyRemovalPolicy(stateRemoval);
-
-    this.instance = new rds.DatabaseInstance(this, 'Instance', {
-      ...support.instanceSettings(settings, { vpc: props.vpc, subnets: props.subnets, key: this.key }),
-      engine: POSTGRES_ENGINE,
-      instanceIdentifier: props.instanceIdentifier,
-      instanceType: new ec2.InstanceType(settings.instanceType.replace(/^db\./, '')),
-      credentials: rds.Credentials.fromSecret(credentials),
-      allocatedStorage: settings.allocatedStorageGiB,
-      storageEncrypted: true,
-      storageEncryptionKey: this.key,
-      backupRetention: Duration.days(settings.backupRetentionDays),
-      preferredBackupWindow: settings.backupWindow,
-      deleteAutomatedBackups: false,
-      removalPolicy: RemovalPolicy.SNAPSHOT,
-    });
-    this.instance.node.addDependency(...support.logGroups);
     this.secret = credentials;
 
+    if (!writer || !support) return;
+    this.securityGroup = support.securityGroup;
+
+    this.instance = new rds.DatabaseInstance(this, 'Instance', {
+      ...support.instanceSettings(writer.settings, { vpc: writer.vpc, subnets: writer.subnets, key: this.key }),
+      engine: POSTGRES_ENGINE,
+      instanceIdentifier: props.instanceIdentifier,
+      instanceType: writer.instanceType,
+      credentials: rds.Credentials.fromSecret(credentials),
+      allocatedStorage: writer.allocatedStorageGiB,
+      storageEncrypted: true,
+      storageEncryptionKey: this.key,
+      backupRetention: writer.backupRetention,
+      preferredBackupWindow: writer.backupWindow,
+      deleteAutomatedBackups: false,
+      // Retained where state is protected: after a switch it leaves the template holding the
+      // writes that had not reached the other region. Elsewhere snapshotted, never simply deleted.
+      removalPolicy: stateRemoval === RemovalPolicy.DESTROY ? RemovalPolicy.SNAPSHOT : stateRemoval,
+    });
+    this.instance.node.addDependency(...support.logGroups);
+
     const rotationSecurityGroup = new ec2.SecurityGroup(this, 'RotationSecurityGroup', {
-      vpc: props.vpc,
+      vpc: writer.vpc,
       description: `Rotation function of ${props.secretName}: out to the database and Secrets Manager`,
     });
-    Tags.of(rotationSecurityGroup).add('Name', props.naming.name('nameTag', 'rotation'));
+    Tags.of(rotationSecurityGroup).add('Name', writer.rotationSecurityGroupName);
+    // Rotation runs only while this instance is the writer: the single-user function logs in to
+    // the secret's host, which must be the instance whose password it changes.
     new secretsmanager.SecretRotation(this, 'Rotation', {
       application: secretsmanager.SecretRotationApplication.POSTGRES_ROTATION_SINGLE_USER,
       // The attachment adds host and port to the secret, which the rotation function needs.
@@ -106,14 +132,13 @@ export class PrimaryDatabase extends Construct {
       // The instance's own connections carry its port as a CloudFormation attribute; the
       // explicit port keeps the rotation function's ingress rule checkable by the rule packs.
       target: new ec2.Connections({ securityGroups: [this.securityGroup], defaultPort: ec2.Port.tcp(POSTGRES_PORT) }),
-      vpc: props.vpc,
-      vpcSubnets: props.rotationSubnets,
+      vpc: writer.vpc,
+      vpcSubnets: writer.rotationSubnets,
       securityGroup: rotationSecurityGroup,
-      automaticallyAfter: Duration.days(settings.rotationDays),
+      automaticallyAfter: writer.rotationInterval,
     });
 
     acknowledgeStandardPort(this.instance, 'primary');
-    if (!settings.deletionProtection) acknowledgeDisposableDatabase(this.instance, 'primary');
+    if (!writer.settings.deletionProtection) acknowledgeDisposableDatabase(this.instance, 'primary');
   }
 }
-

@@ -19,7 +19,7 @@ export interface PromotionRunbookProps {
  * writer, waits until it is available and publishes its endpoint in this region's
  * writer parameter, run under a role that can do nothing else. CloudFormation puts
  * the parameter's template value back when the parameter changes in a later deploy:
- * set `database.standbyIsWriter` in config before deploying this region's data stack
+ * set `primaryRegion` in config before deploying this region's data stack
  * after a switch (docs/disaster-recovery.md).
  */
 export class PromotionRunbook extends Construct {

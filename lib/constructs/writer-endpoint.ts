@@ -17,7 +17,7 @@ export interface WriterEndpointProps {
  * publishes its own, so the standby needs nothing from the primary region to find the
  * promoted writer. The promotion runbook overwrites the standby's value; CloudFormation
  * writes the template value back only when the parameter itself changes in the template,
- * which is why the value after a switch comes from config (`database.standbyIsWriter`).
+ * which is why the value after a switch comes from config (`primaryRegion`).
  */
 export class WriterEndpoint extends Construct {
   /** The parameter. */

@@ -143,10 +143,13 @@ export function architectureDot(assemblyDir: string): string {
       `    ${nodeId('asg', region)} [label=${quote(`Auto Scaling group\n${group?.MinSize}-${group?.MaxSize} instances, port ${targetGroup?.Port}\n${scaling} CPU scaling alarms`)}, fillcolor="#e3f2fd"];`,
     );
     if (db) {
-      const replica = db.SourceDBInstanceIdentifier !== undefined;
+      // A promoted writer keeps its SourceDBInstanceIdentifier; what sets it apart is its automated backups.
+      const replica = db.SourceDBInstanceIdentifier !== undefined && db.BackupRetentionPeriod === undefined;
       lines.push(`    ${nodeId('db', region)} [label=${quote(`RDS ${ENGINES[engine] ?? engine} ${db.DBInstanceClass}\n${replica ? 'cross-region read replica' : 'primary'}${db.MultiAZ ? ', Multi-AZ' : ''}`)}, shape=cylinder, style=filled, fillcolor="#e8f5e9"];`);
       edge(nodeId('asg', region), nodeId('db', region), { label: 'SQL' });
-      for (const source of referencedStacks(db.SourceDBInstanceIdentifier)) edge(nodeId('db', regionOf.get(source) ?? 'unknown'), nodeId('db', region), { label: 'replication', style: 'dashed', color: '#2e7d32' });
+      // The source is an ARN built from names: its fourth field is the source's region.
+      const sourceRegion = typeof db.SourceDBInstanceIdentifier === 'string' ? db.SourceDBInstanceIdentifier.split(':')[3] : undefined;
+      if (replica && sourceRegion) edge(nodeId('db', sourceRegion), nodeId('db', region), { label: 'replication', style: 'dashed', color: '#2e7d32' });
     }
     if (runbooks.length) lines.push(`    ${nodeId('runbook', region)} [label=${quote('promotion runbook\n(SSM Automation)')}, fillcolor="#e8f5e9"];`);
     if (runbooks.length && db) edge(nodeId('runbook', region), nodeId('db', region), { label: 'promotes', style: 'dotted' });

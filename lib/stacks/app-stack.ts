@@ -6,7 +6,7 @@ import { regionalDomainName } from '../config';
 import { CpuStepScaling } from '../constructs/cpu-scaling';
 import { WebAcl } from '../constructs/web-acl';
 import { WebTier } from '../constructs/web-tier';
-import type { DatabaseEndpoint } from './data-stacks';
+import type { DatabaseEndpoint } from './data-stack';
 import type { NetworkStack } from './network-stack';
 import { ServiceStack, type ServiceStackProps } from './service-stack';
 

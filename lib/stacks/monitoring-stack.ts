@@ -5,7 +5,7 @@ import { AlertTopic } from '../constructs/alert-topic';
 import { PeerRegionProbe } from '../constructs/peer-region-probe';
 import { RegionalAlarms } from '../constructs/regional-alarms';
 import type { AppStack } from './app-stack';
-import type { DatabaseEndpoint } from './data-stacks';
+import type { DatabaseEndpoint } from './data-stack';
 import { ServiceStack, type ServiceStackProps } from './service-stack';
 
 export interface MonitoringStackProps extends Omit<ServiceStackProps, 'service' | 'stateful'> {

@@ -30,7 +30,7 @@ export function testApp(outdir?: string): App {
 }
 
 /** Builds and synthesizes one environment as `bin/app.ts` does; without the rule packs only where asked. */
-export function synthEnvironment(config: EnvironmentConfig, outdir?: string, options: { rulePacks?: boolean } = {}): CloudAssembly {
+export function synthEnvironment(config: EnvironmentConfig, outdir?: string, options: { rulePacks?: boolean; includePipeline?: boolean } = {}): CloudAssembly {
   const app = testApp(outdir);
   buildApp(app, config, { cloudFormationValidation: false, ...options });
   return app.synth();

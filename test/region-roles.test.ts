@@ -1,0 +1,168 @@
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { validateConfig, ENVIRONMENTS, type EnvironmentConfig, type RegionName } from '../lib/config';
+import { findUnsafeChanges, formatChange, type CloudFormationTemplate } from '../lib/review/change-safety';
+import { NO_WRITER } from '../lib/constructs/writer-endpoint';
+import { offlineConfig, synthEnvironment } from './support/synth';
+
+/**
+ * Region roles are configuration: `primaryRegion` says which region holds the writer, and
+ * `database.generations` which instance each region has. The three states of one environment's
+ * life are synthesized here:
+ *   A  as created: the writer in us-east-1, its replica in eu-west-1;
+ *   B  after a switch to eu-west-1: the promoted replica is the writer, us-east-1 is rebuilt as
+ *      a replica of it (generation 1) beside the old writer, which leaves the template;
+ *   C  after switching back: us-east-1's generation-1 replica is the writer, eu-west-1 is rebuilt.
+ * Each step must keep every instance that stays in the template exactly as CloudFormation has
+ * it (no replacement, no change to SourceDBInstanceIdentifier), and move the writer parameter,
+ * the backup plan, the runbook, the replica-lag alarm and the DNS roles with the writer.
+ */
+
+type Templates = Record<string, CloudFormationTemplate>;
+type Resource = { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string };
+
+function withRoles(base: EnvironmentConfig, primaryRegion: RegionName, generations: Partial<Record<RegionName, number>>): EnvironmentConfig {
+  const settings = ENVIRONMENTS[base.name];
+  return validateConfig(base.name, { ...settings, account: base.account, primaryRegion, database: { ...settings.database, generations } });
+}
+
+function templates(assembly: CloudAssembly): Templates {
+  return Object.fromEntries(assembly.stacks.map((stack) => [stack.stackName, stack.template as CloudFormationTemplate]));
+}
+
+function resources(template: CloudFormationTemplate, type: string): Array<[string, Resource]> {
+  return Object.entries(template.Resources as Record<string, Resource>).filter(([, r]) => r.Type === type);
+}
+
+function only(template: CloudFormationTemplate, type: string): [string, Resource] {
+  const found = resources(template, type);
+  expect(found).toHaveLength(1);
+  return found[0];
+}
+
+const arn = (region: string, account: string, identifier: string) => `arn:aws:rds:${region}:${account}:db:${identifier}`;
+
+for (const envName of ['dev', 'prod']) {
+  describe(`${envName}: swapping the region roles in config`, () => {
+    const a = offlineConfig(envName);
+    const b = withRoles(a, 'eu-west-1', { 'us-east-1': 1 });
+    const c = withRoles(a, 'us-east-1', { 'us-east-1': 1, 'eu-west-1': 1 });
+    const [A, B, C] = [a, b, c].map((config) => templates(synthEnvironment(config, undefined, { rulePacks: false, includePipeline: false })));
+    const name = (service: string, region: string) => `${envName}-${service}-${region}`;
+    const data = (t: Templates, region: RegionName) => t[name('data', region)];
+
+    it('A: us-east-1 holds the writer it was created with, eu-west-1 its replica, named by ARN', () => {
+      const [, writer] = only(data(A, 'us-east-1'), 'AWS::RDS::DBInstance');
+      expect(writer.Properties).toMatchObject({ DBInstanceIdentifier: `${envName}-data-us-east-1`, MasterUsername: expect.anything() });
+      const [, replica] = only(data(A, 'eu-west-1'), 'AWS::RDS::DBInstance');
+      expect(replica.Properties).toMatchObject({ SourceDBInstanceIdentifier: arn('us-east-1', a.account, `${envName}-data-us-east-1`), SourceRegion: 'us-east-1' });
+    });
+
+    it('B: the promoted replica keeps its logical ID and every property CloudFormation would replace it for', () => {
+      const [idA, before] = only(data(A, 'eu-west-1'), 'AWS::RDS::DBInstance');
+      const [idB, after] = only(data(B, 'eu-west-1'), 'AWS::RDS::DBInstance');
+      expect(idB).toBe(idA);
+      for (const property of ['DBInstanceIdentifier', 'SourceDBInstanceIdentifier', 'KmsKeyId', 'DBSubnetGroupName', 'StorageEncrypted', 'MasterUsername', 'Engine']) {
+        expect([property, after.Properties?.[property]]).toEqual([property, before.Properties?.[property]]);
+      }
+      // What a writer needs and a replica had not: the writer's class and automated backups.
+      expect(after.Properties).toMatchObject({ DBInstanceClass: a.database.instanceType, BackupRetentionPeriod: a.database.backupRetentionDays });
+    });
+
+    it('B: us-east-1 is rebuilt as generation 1, a replica of the promoted eu-west-1 writer', () => {
+      const [id, replica] = only(data(B, 'us-east-1'), 'AWS::RDS::DBInstance');
+      expect(id).toMatch(/^Generation1/);
+      expect(replica.Properties).toMatchObject({
+        DBInstanceIdentifier: `${envName}-data-us-east-1-g1`,
+        SourceDBInstanceIdentifier: arn('eu-west-1', a.account, `${envName}-data-eu-west-1`),
+        SourceRegion: 'eu-west-1',
+        DBInstanceClass: a.database.replicaInstanceType,
+      });
+      expect(replica.Properties?.MasterUsername).toBeUndefined();
+    });
+
+    it('C: switching back keeps us-east-1 generation 1 and rebuilds eu-west-1 as generation 1', () => {
+      const [idB, before] = only(data(B, 'us-east-1'), 'AWS::RDS::DBInstance');
+      const [idC, after] = only(data(C, 'us-east-1'), 'AWS::RDS::DBInstance');
+      expect(idC).toBe(idB);
+      expect(after.Properties?.SourceDBInstanceIdentifier).toEqual(before.Properties?.SourceDBInstanceIdentifier);
+      const [, replica] = only(data(C, 'eu-west-1'), 'AWS::RDS::DBInstance');
+      expect(replica.Properties).toMatchObject({
+        DBInstanceIdentifier: `${envName}-data-eu-west-1-g1`,
+        SourceDBInstanceIdentifier: arn('us-east-1', a.account, `${envName}-data-us-east-1-g1`),
+      });
+    });
+
+    it('each step replaces nothing that holds state; it only lets the old writer go, retained where state is protected', () => {
+      for (const [from, to] of [
+        [A, B],
+        [B, C],
+      ]) {
+        const unsafe = findUnsafeChanges(from, to).filter((change) => change.kind === 'replace' || change.kind === 'remove');
+        // The promoted writer gains automated backups. The spec calls BackupRetentionPeriod a
+        // conditional replacement; CloudFormation's AWS::RDS::DBInstance reference says "Update
+        // requires: Some interruptions" (a reboot when it changes from or to 0), never replacement.
+        const replaced = unsafe.filter((change) => change.kind === 'replace' && !/^may be replaced \(BackupRetentionPeriod changes\)/.test(change.detail));
+        expect(replaced.map(formatChange)).toEqual([]);
+        const removed = unsafe.filter((change) => change.kind === 'remove');
+        // Only what belonged to the old writer leaves: its instance and the instance's log groups.
+        expect(new Set(removed.map((change) => change.resourceType))).toEqual(new Set(['AWS::RDS::DBInstance', 'AWS::Logs::LogGroup']));
+        for (const change of removed) {
+          const old = from[change.stack].Resources?.[change.logicalId] as Resource;
+          if (a.protectStatefulResources) expect([change.logicalId, old.DeletionPolicy]).toEqual([change.logicalId, expect.stringMatching(/^Retain/)]);
+          else expect([change.logicalId, old.DeletionPolicy]).toEqual([change.logicalId, expect.stringMatching(/^(Snapshot|Delete)$/)]);
+        }
+      }
+    });
+
+    it('the key, the credentials and the backup vault of each region keep their logical IDs through both switches', () => {
+      for (const region of ['us-east-1', 'eu-west-1'] as const) {
+        for (const type of ['AWS::KMS::Key', 'AWS::Backup::BackupVault', 'AWS::SecretsManager::Secret']) {
+          const ids = (t: Templates) => resources(data(t, region), type).map(([id]) => id);
+          expect(ids(B)).toEqual(ids(A));
+          expect(ids(C)).toEqual(ids(A));
+        }
+      }
+      expect(resources(data(B, 'us-east-1'), 'AWS::SecretsManager::Secret')).toHaveLength(1);
+    });
+
+    it("moves the writer parameter, the daily backup, the runbook and the replica-lag alarm with the writer", () => {
+      const parameter = (t: Templates, region: RegionName) => only(data(t, region), 'AWS::SSM::Parameter')[1].Properties?.Value;
+      const plans = (t: Templates, region: RegionName) => resources(data(t, region), 'AWS::Backup::BackupPlan');
+      const runbooks = (t: Templates, region: RegionName) => resources(data(t, region), 'AWS::SSM::Document');
+      const lagAlarms = (t: Templates, region: RegionName) =>
+        resources(t[name('monitoring', region)], 'AWS::CloudWatch::Alarm').filter(([, r]) => r.Properties?.MetricName === 'ReplicaLag');
+      for (const [t, writer, replica] of [
+        [A, 'us-east-1', 'eu-west-1'],
+        [B, 'eu-west-1', 'us-east-1'],
+        [C, 'us-east-1', 'eu-west-1'],
+      ] as const) {
+        expect(parameter(t, writer)).toEqual({ 'Fn::GetAtt': [only(data(t, writer), 'AWS::RDS::DBInstance')[0], 'Endpoint.Address'] });
+        expect(parameter(t, replica)).toBe(NO_WRITER);
+        expect(plans(t, writer)).toHaveLength(1);
+        expect(plans(t, replica)).toHaveLength(0);
+        expect(runbooks(t, writer)).toHaveLength(0);
+        expect(runbooks(t, replica)).toHaveLength(1);
+        expect(lagAlarms(t, writer)).toHaveLength(0);
+        expect(lagAlarms(t, replica)).toHaveLength(1);
+      }
+      // B's plan copies to us-east-1's vault, which was created with the environment.
+      const [, plan] = plans(B, 'eu-west-1')[0];
+      expect(JSON.stringify(plan.Properties)).toContain(`backup-vault:${envName}-data-us-east-1-vault`);
+    });
+
+    it('neither data stack reads the other region through CloudFormation: each deploys while the other region is down', () => {
+      const otherRegion = (t: Templates, region: RegionName) =>
+        [...JSON.stringify(data(t, region)).matchAll(/"Fn::GetStackOutput":\{[^}]*"Region":"([a-z0-9-]+)"/g)].map((m) => m[1]).filter((r) => r !== region);
+      for (const t of [A, B, C]) {
+        for (const region of ['us-east-1', 'eu-west-1'] as const) expect(otherRegion(t, region)).toEqual([]);
+      }
+    });
+  });
+}
+
+describe('region roles that cannot be', () => {
+  it('refuses us-east-1 as the standby while it still has the instance created as the writer', () => {
+    const settings = ENVIRONMENTS.dev;
+    expect(() => validateConfig('dev', { ...settings, primaryRegion: 'eu-west-1' })).toThrow(/database\.generations\.us-east-1.*must be at least 1 while us-east-1 is the standby/);
+  });
+});
