@@ -4,6 +4,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { acknowledge } from '../compliance/acknowledge';
 import { EncryptionKey } from './encryption-key';
 import { acknowledgeDisposableDatabase, acknowledgeStandardPort, POSTGRES_ENGINE, POSTGRES_PORT, PostgresSupport, type PostgresInstanceSettings } from './postgres';
 
@@ -97,7 +98,16 @@ export class PrimaryDatabase extends Construct {
     credentials.applyRemovalPolicy(stateRemoval);
     this.secret = credentials;
 
-    if (!writer || !support) return;
+    if (!writer || !support) {
+      const reason =
+        "Rotation stops while this region holds no writer: the single-user rotation function runs in this region's VPC and logs in to the secret's host, and after a switch the writer is in the other region, whose copy of the secret the Region switch made standalone (docs/disaster-recovery.md, 'After a switch').";
+      acknowledge(
+        credentials,
+        { id: 'AwsSolutions::AwsSolutions-SMG4', reason },
+        { id: 'NIST.800.53.R5::NIST.800.53.R5-SecretsManagerRotationEnabled', reason },
+      );
+      return;
+    }
     this.securityGroup = support.securityGroup;
 
     this.instance = new rds.DatabaseInstance(this, 'Instance', {
