@@ -59,7 +59,7 @@ export class MonitoringStack extends ServiceStack {
       topic: this.topic,
       alarmName: this.names.name('alarm', `probe-${props.peerRegion}`),
       failureThreshold: this.config.dns.healthCheckFailureThreshold,
-      artifactRetentionDays: PROBE_ARTIFACT_DAYS,
+      artifactRetention: PROBE_ARTIFACT_RETENTION,
       removalPolicy: this.statefulRemovalPolicy,
     });
   }
@@ -86,4 +86,4 @@ function alarmThresholds(alarms: EnvironmentConfig['alarms']): AlarmThresholds {
 }
 
 /** A probe's screenshots and logs only explain a recent failure; the alarm history outlives them. */
-const PROBE_ARTIFACT_DAYS = 14;
+const PROBE_ARTIFACT_RETENTION = Duration.days(14);
