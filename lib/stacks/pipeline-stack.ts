@@ -60,7 +60,8 @@ export class PipelineStack extends ServiceStack {
       stateful: true,
     });
     this.deployPipeline = new DeployPipeline(this, 'DeployPipeline', {
-      naming: this.names,
+      pipelineName: this.names.name('pipeline'),
+      namePrefix: this.names.name('buildProject'),
       source: this.config.pipeline,
       cdkContext: { [CONTEXT_KEYS.environment]: this.config.name, [CONTEXT_KEYS.pipeline]: 'false' },
       environmentName: this.config.name,

@@ -3,6 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Network, type NetworkProps } from '../../lib/constructs/network';
 import { NamingError } from '../../lib/naming';
+import { cdkJsonContext } from '../support/synth';
 import { vpcView } from '../support/vpc';
 
 const ENV = { account: '123456789012', region: 'eu-west-1' };
@@ -10,7 +11,7 @@ const ZONES = ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'];
 
 function networkIn(overrides: Partial<NetworkProps> = {}): Template {
   // The AZs a context lookup would return, so the bare stack never asks AWS.
-  const app = new App({ context: { [`availability-zones:account=${ENV.account}:region=${ENV.region}`]: ZONES } });
+  const app = new App({ context: { ...cdkJsonContext(), [`availability-zones:account=${ENV.account}:region=${ENV.region}`]: ZONES } });
   const stack = new Stack(app, 'Network', { env: ENV });
   new Network(stack, 'Network', {
     cidr: '10.40.0.0/16',

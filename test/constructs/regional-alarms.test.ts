@@ -5,6 +5,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { RegionalAlarms, type AlarmThresholds, type RegionalAlarmsProps } from '../../lib/constructs/regional-alarms';
 import { NamingError } from '../../lib/naming';
+import { cdkJsonContext } from '../support/synth';
 
 const ENV = { account: '123456789012', region: 'eu-west-1' };
 const LOAD_BALANCER_ARN = `arn:aws:elasticloadbalancing:${ENV.region}:${ENV.account}:loadbalancer/app/web/0123456789abcdef`;
@@ -28,7 +29,7 @@ const THRESHOLDS: AlarmThresholds = {
 };
 
 function alarmsIn(overrides: Partial<RegionalAlarmsProps> = {}): Template {
-  const stack = new Stack(new App(), 'Monitoring', { env: ENV });
+  const stack = new Stack(new App({ context: cdkJsonContext() }), 'Monitoring', { env: ENV });
   new RegionalAlarms(stack, 'Alarms', {
     loadBalancer: elbv2.ApplicationLoadBalancer.fromApplicationLoadBalancerAttributes(stack, 'Alb', {
       loadBalancerArn: LOAD_BALANCER_ARN,

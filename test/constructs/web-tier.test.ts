@@ -5,11 +5,12 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { WebTier, type WebTierProps } from '../../lib/constructs/web-tier';
 import { NamingError } from '../../lib/naming';
+import { cdkJsonContext } from '../support/synth';
 
 const ENV = { account: '123456789012', region: 'eu-west-1' };
 
 function webTierIn(overrides: Partial<WebTierProps> = {}): Template {
-  const app = new App({ context: { [`availability-zones:account=${ENV.account}:region=${ENV.region}`]: ['eu-west-1a', 'eu-west-1b'] } });
+  const app = new App({ context: { ...cdkJsonContext(), [`availability-zones:account=${ENV.account}:region=${ENV.region}`]: ['eu-west-1a', 'eu-west-1b'] } });
   const stack = new Stack(app, 'App', { env: ENV });
   const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
   new WebTier(stack, 'WebTier', {
