@@ -2,6 +2,7 @@ import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { validateConfig, ENVIRONMENTS, type EnvironmentConfig, type RegionName } from '../lib/config';
 import { findUnsafeChanges, formatChange, type CloudFormationTemplate } from '../lib/review/change-safety';
 import { NO_WRITER } from '../lib/constructs/writer-endpoint';
+import { deployWaves } from '../lib/stacks/pipeline-stack';
 import { offlineConfig, synthEnvironment } from './support/synth';
 
 /**
@@ -164,5 +165,19 @@ describe('region roles that cannot be', () => {
   it('refuses us-east-1 as the standby while it still has the instance created as the writer', () => {
     const settings = ENVIRONMENTS.dev;
     expect(() => validateConfig('dev', { ...settings, primaryRegion: 'eu-west-1' })).toThrow(/database\.generations\.us-east-1.*must be at least 1 while us-east-1 is the standby/);
+  });
+});
+
+describe('the pipeline after a switch', () => {
+  it('deploys and checks the new standby (us-east-1) before the new primary (eu-west-1)', () => {
+    const base = offlineConfig('prod');
+    const waves = deployWaves(withRoles(base, 'eu-west-1', { 'us-east-1': 1 }));
+    expect(waves.map((wave) => [wave.id, wave.stackNames])).toEqual([
+      ['Stateful', ['prod-network-us-east-1', 'prod-data-us-east-1', 'prod-network-eu-west-1', 'prod-data-eu-west-1']],
+      ['Standby', ['prod-app-us-east-1', 'prod-monitoring-us-east-1']],
+      ['Primary', ['prod-app-eu-west-1', 'prod-monitoring-eu-west-1']],
+      ['Global', ['prod-dns-global']],
+    ]);
+    expect(waves[1].verify?.region).toBe('us-east-1');
   });
 });

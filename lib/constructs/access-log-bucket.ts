@@ -1,18 +1,19 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
 import { acknowledgeOutputBucket, privateBucketSettings } from './private-bucket';
 
 export interface AccessLogBucketProps {
-  /** Days before a log object (and any older version of it) is deleted. */
-  readonly expirationDays: number;
+  /** How long a log object (and any older version of it) is kept; whole days. */
+  readonly expiration: Duration;
+  /** What happens to the bucket when it leaves the stack or is replaced. */
+  readonly removalPolicy: RemovalPolicy;
 }
 
 /**
  * The bucket the load balancer writes its access logs to: SSL-only, no public
- * access, no ACLs, versioned, objects expired by a lifecycle rule. Retained when
- * its stack goes or it is replaced, because its objects are audit evidence.
+ * access, no ACLs, versioned, objects expired by a lifecycle rule.
  */
 export class AccessLogBucket extends Construct {
   /** The bucket. */
@@ -21,11 +22,10 @@ export class AccessLogBucket extends Construct {
   constructor(scope: Construct, id: string, props: AccessLogBucketProps) {
     super(scope, id);
     this.bucket = new s3.Bucket(this, 'Bucket', {
-      ...privateBucketSettings('expire-access-logs', props.expirationDays),
+      ...privateBucketSettings('expire-access-logs', props.expiration),
       // Elastic Load Balancing delivers access logs only to buckets encrypted with S3-managed keys.
       encryption: s3.BucketEncryption.S3_MANAGED,
-      // Audit evidence outlives the stack, but an empty bucket from a failed first create does not.
-      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+      removalPolicy: props.removalPolicy,
     });
 
     acknowledgeOutputBucket(

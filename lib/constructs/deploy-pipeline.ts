@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge, type Acknowledgement } from '../compliance/acknowledge';
-import type { ServiceNaming } from '../naming';
+import { checkName } from '../naming';
 import { EncryptionKey } from './encryption-key';
 import { ManagedPolicyRole } from './managed-policy-role';
 
@@ -76,8 +76,10 @@ export interface DeployWave {
 
 /** What a `DeployPipeline` builds, for which environment, and how it treats its state. */
 export interface DeployPipelineProps {
-  /** Names for the pipeline, its build projects and log groups. */
-  readonly naming: ServiceNaming;
+  /** The pipeline's name. */
+  readonly pipelineName: string;
+  /** Each build step's project and log group is named `<namePrefix>-<step>`, e.g. `prod-pipeline-us-east-1-synth`. */
+  readonly namePrefix: string;
   /** The connection, repository and branch to build. */
   readonly source: PipelineSource;
   /** CDK context given to synth (`-c key=value`); diff and deploy read the assembly synth wrote. */
@@ -146,11 +148,11 @@ export class DeployPipeline extends Construct {
     super(scope, id);
     this.props = props;
     this.artifactKey = new EncryptionKey(this, 'ArtifactKey', {
-      description: `Encrypts the artifacts and builds of ${props.naming.name('pipeline')}`,
+      description: `Encrypts the artifacts and builds of ${props.pipelineName}`,
       removalPolicy: props.removalPolicy,
     });
     this.logKey = new EncryptionKey(this, 'LogKey', {
-      description: `Encrypts the build logs of ${props.naming.name('pipeline')}`,
+      description: `Encrypts the build logs of ${props.pipelineName}`,
       removalPolicy: props.removalPolicy,
     });
     this.artifactBucket = this.createArtifactBucket();
@@ -232,7 +234,7 @@ export class DeployPipeline extends Construct {
   }
 
   private createPipeline(): codepipeline.Pipeline {
-    const { naming, source, requireApproval, waves } = this.props;
+    const { pipelineName, source, requireApproval, waves } = this.props;
     const sourceOutput = new codepipeline.Artifact('Source');
     const assembly = new codepipeline.Artifact(ASSEMBLY_ARTIFACT);
     const diffOutput = new codepipeline.Artifact('CdkDiff');
@@ -290,10 +292,10 @@ export class DeployPipeline extends Construct {
 
     const role = new ManagedPolicyRole(this, 'PipelineRole', {
       assumedBy: new iam.ServicePrincipal('codepipeline.amazonaws.com'),
-      description: `Runs ${naming.name('pipeline')}: reads the connection, starts its builds, moves artifacts`,
+      description: `Runs ${pipelineName}: reads the connection, starts its builds, moves artifacts`,
     });
     const pipeline = new codepipeline.Pipeline(this, 'Pipeline', {
-      pipelineName: naming.name('pipeline'),
+      pipelineName,
       pipelineType: codepipeline.PipelineType.V2,
       artifactBucket: this.artifactBucket,
       role,
@@ -306,13 +308,13 @@ export class DeployPipeline extends Construct {
   }
 
   private createProject(step: BuildStep): codebuild.PipelineProject {
-    const { naming, logRetention, removalPolicy } = this.props;
-    const projectName = naming.name('buildProject', step.name);
-    const logGroupName = naming.name('logGroup', step.name);
+    const { pipelineName, namePrefix, logRetention, removalPolicy } = this.props;
+    const projectName = checkName('buildProject', `${namePrefix}-${step.name}`);
+    const logGroupName = checkName('logGroup', `${namePrefix}-${step.name}`);
     this.logKey.allowLogGroups(logGroupName);
     const role = new ManagedPolicyRole(this, `${pascal(step.name)}Role`, {
       assumedBy: new iam.ServicePrincipal('codebuild.amazonaws.com'),
-      description: `Runs the ${step.name} step of ${naming.name('pipeline')}`,
+      description: `Runs the ${step.name} step of ${pipelineName}`,
     });
     if (step.assumesBootstrapRoles) {
       for (const bootstrapRole of this.bootstrapRoles) bootstrapRole.grantAssumeRole(role);

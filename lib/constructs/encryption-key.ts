@@ -1,4 +1,4 @@
-import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Stack, type RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
@@ -7,7 +7,7 @@ export interface EncryptionKeyProps {
   /** What the key protects, shown in the KMS console. */
   readonly description: string;
   /** What happens to the key when it leaves the stack. */
-  readonly removalPolicy: kms.KeyProps['removalPolicy'];
+  readonly removalPolicy: RemovalPolicy;
 }
 
 /**

@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
-import type { ServiceNaming } from '../naming';
+import { checkName } from '../naming';
 import { EncryptionKey } from './encryption-key';
 
 /** Subnet group names, as they appear in construct paths and Name tags. */
@@ -22,10 +22,15 @@ export interface NetworkProps {
   readonly natGateways: number;
   /** How long flow-log events are kept. */
   readonly flowLogRetention: logs.RetentionDays;
+  /** The flow-log group's name. */
+  readonly flowLogGroupName: string;
   /** Removal policy of the flow-log group and its key. */
   readonly removalPolicy: RemovalPolicy;
-  /** Names for the Name tags of the VPC, subnets, route tables and NAT gateways. */
-  readonly naming: ServiceNaming;
+  /**
+   * Start of the Name tag of the VPC, gateway, flow log, every subnet, route table, NAT
+   * gateway and Elastic IP: `<namePrefix>-vpc`, `<namePrefix>-app-a-rt`, …
+   */
+  readonly namePrefix: string;
 }
 
 /**
@@ -45,11 +50,14 @@ export class Network extends Construct {
   /** Where the VPC's flow logs go. */
   public readonly flowLogGroup: logs.LogGroup;
 
+  private readonly namePrefix: string;
+
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
+    this.namePrefix = props.namePrefix;
 
     this.vpc = new ec2.Vpc(this, 'Vpc', {
-      vpcName: props.naming.name('nameTag', 'vpc'),
+      vpcName: this.nameTag('vpc'),
       ipAddresses: ec2.IpAddresses.cidr(props.cidr),
       availabilityZones: props.availabilityZones,
       natGateways: props.natGateways,
@@ -69,7 +77,12 @@ export class Network extends Construct {
       destination: ec2.FlowLogDestination.toCloudWatchLogs(this.flowLogGroup, this.createFlowLogRole()),
       trafficType: ec2.FlowLogTrafficType.ALL,
     });
-    this.nameResources(props.naming);
+    this.nameResources();
+  }
+
+  /** `<namePrefix>-<purpose>`, checked against AWS's limits for a Name tag. */
+  private nameTag(purpose: string): string {
+    return checkName('nameTag', `${this.namePrefix}-${purpose}`);
   }
 
   private acknowledgePublicRoutes(): void {
@@ -117,10 +130,10 @@ export class Network extends Construct {
   }
 
   /** Gives the gateway, flow log, every subnet, route table, NAT gateway and Elastic IP a Name people can read in the console. */
-  private nameResources(naming: ServiceNaming): void {
+  private nameResources(): void {
     for (const child of this.vpc.node.children) {
       const purpose = child instanceof ec2.CfnInternetGateway ? 'igw' : child instanceof ec2.FlowLog ? 'flow-log' : undefined;
-      if (purpose) Tags.of(child).add('Name', naming.name('nameTag', purpose), { priority: NAME_TAG_PRIORITY });
+      if (purpose) Tags.of(child).add('Name', this.nameTag(purpose), { priority: NAME_TAG_PRIORITY });
     }
     const groups: Array<[string, ec2.ISubnet[]]> = [
       [SUBNET_GROUPS.public, this.vpc.publicSubnets],
@@ -130,11 +143,11 @@ export class Network extends Construct {
     for (const [group, subnets] of groups) {
       for (const subnet of subnets) {
         const zone = `${group}-${subnet.availabilityZone.slice(-1)}`;
-        Tags.of(subnet).add('Name', naming.name('nameTag', zone), { priority: NAME_TAG_PRIORITY });
+        Tags.of(subnet).add('Name', this.nameTag(zone), { priority: NAME_TAG_PRIORITY });
         for (const child of subnet.node.children) {
           const suffix =
             child instanceof ec2.CfnRouteTable ? 'rt' : child instanceof ec2.CfnNatGateway ? 'nat' : child instanceof ec2.CfnEIP ? 'nat-eip' : undefined;
-          if (suffix) Tags.of(child).add('Name', naming.name('nameTag', `${zone}-${suffix}`), { priority: NAME_TAG_PRIORITY + 1 });
+          if (suffix) Tags.of(child).add('Name', this.nameTag(`${zone}-${suffix}`), { priority: NAME_TAG_PRIORITY + 1 });
         }
       }
     }
@@ -142,7 +155,7 @@ export class Network extends Construct {
 
   /** A log group encrypted with its own rotating key, usable only by CloudWatch Logs for this group. */
   private createFlowLogGroup(props: NetworkProps): logs.LogGroup {
-    const logGroupName = props.naming.name('logGroup', 'flow-logs');
+    const logGroupName = props.flowLogGroupName;
     const key = new EncryptionKey(this, 'FlowLogKey', {
       description: `Encrypts the VPC flow logs in ${logGroupName}`,
       removalPolicy: props.removalPolicy,

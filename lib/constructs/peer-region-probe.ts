@@ -21,8 +21,8 @@ export interface PeerRegionProbeProps {
   readonly alarmName: string;
   /** Consecutive failed one-minute probes before the alarm fires. */
   readonly failureThreshold: number;
-  /** Days the probe's screenshots and logs are kept. */
-  readonly artifactRetentionDays: number;
+  /** How long the probe's screenshots and logs are kept; whole days. */
+  readonly artifactRetention: Duration;
   /** What happens to the artifact key and bucket when they leave the stack. */
   readonly removalPolicy: RemovalPolicy;
 }
@@ -49,7 +49,7 @@ export class PeerRegionProbe extends Construct {
       removalPolicy: props.removalPolicy,
     });
     const bucket = new s3.Bucket(this, 'Artifacts', {
-      ...privateBucketSettings('expire-probe-artifacts', props.artifactRetentionDays),
+      ...privateBucketSettings('expire-probe-artifacts', props.artifactRetention),
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: key,
       bucketKeyEnabled: true,

@@ -5,9 +5,9 @@ import { acknowledge } from '../compliance/acknowledge';
 
 /**
  * Settings every bucket of this app shares: SSL only, no public access, no ACLs,
- * versioned, each object (and any older version of it) expired after `expirationDays`.
+ * versioned, each object (and any older version of it) expired after `expiration`.
  */
-export function privateBucketSettings(lifecycleRuleId: string, expirationDays: number): s3.BucketProps {
+export function privateBucketSettings(lifecycleRuleId: string, expiration: Duration): s3.BucketProps {
   return {
     enforceSSL: true,
     minimumTLSVersion: 1.2,
@@ -17,7 +17,7 @@ export function privateBucketSettings(lifecycleRuleId: string, expirationDays: n
     lifecycleRules: [
       {
         id: lifecycleRuleId,
-        expiration: Duration.days(expirationDays),
+        expiration,
         noncurrentVersionExpiration: Duration.days(1),
         abortIncompleteMultipartUploadAfter: Duration.days(1),
       },

@@ -1,15 +1,43 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, SizeRoundingBehavior, type Size } from 'aws-cdk-lib';
 import type * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import type { EnvironmentConfig } from '../config';
-import type { ServiceNaming } from '../naming';
+import { checkName } from '../naming';
 
-const GIB = 1024 ** 3;
-const MIB = 1024 ** 2;
+/** When each paging alarm fires, and over how many periods. */
+export interface AlarmThresholds {
+  /** Period of every metric the alarms evaluate. */
+  readonly period: Duration;
+  /** N: the periods a paging alarm looks back over. */
+  readonly evaluationPeriods: number;
+  /** M: how many of those N periods must breach before the alarm fires. */
+  readonly datapointsToAlarm: number;
+  /** Average instance CPU % at which `asg-cpu-high` breaches, counted only while the group is at its maximum size. */
+  readonly cpuHighPercent: number;
+  /** % of requests the load balancer itself answers with 5xx at which `alb-elb-5xx` breaches. */
+  readonly elb5xxPercent: number;
+  /** % of requests the instances answer with 5xx at which `alb-target-5xx` breaches. */
+  readonly target5xxPercent: number;
+  /** Requests per period below which both 5xx rates count as 0. */
+  readonly errorRateMinRequests: number;
+  /** The p99 target response time at which `target-response-p99` breaches. */
+  readonly targetResponseTimeP99: Duration;
+  /** Unhealthy targets at which `unhealthy-hosts` breaches. */
+  readonly unhealthyHostCount: number;
+  /** Database CPU % at which `rds-cpu-high` breaches. */
+  readonly dbCpuHighPercent: number;
+  /** Free database storage at or below which `rds-free-storage-low` breaches. */
+  readonly dbFreeStorageLow: Size;
+  /** Freeable database memory at or below which `rds-freeable-memory-low` breaches. */
+  readonly dbFreeableMemoryLow: Size;
+  /** Database connections at which `rds-connections-high` breaches. */
+  readonly dbConnectionsHigh: number;
+  /** Replica lag at which `rds-replica-lag` breaches (read replicas only). */
+  readonly replicaLag: Duration;
+}
 
 export interface RegionalAlarmsProps {
   /** The region's load balancer. */
@@ -23,11 +51,13 @@ export interface RegionalAlarmsProps {
   /** Whether the database is a read replica, which adds the replica-lag alarm. */
   readonly isReplica: boolean;
   /** Thresholds, period and evaluation periods. */
-  readonly thresholds: EnvironmentConfig['alarms'];
+  readonly thresholds: AlarmThresholds;
   /** Where alarms and recoveries are sent. */
   readonly topic: sns.ITopic;
-  /** Names for the alarms and dashboard. */
-  readonly naming: ServiceNaming;
+  /** Each alarm is named `<namePrefix>-<purpose>`, e.g. `prod-monitoring-us-east-1-rds-cpu-high`. */
+  readonly namePrefix: string;
+  /** The dashboard's name. */
+  readonly dashboardName: string;
 }
 
 /** One paging alarm. */
@@ -47,7 +77,7 @@ interface AlarmSpec {
 /**
  * The region's paging alarms, each notifying the topic when it fires and when it
  * recovers, and a dashboard of the same metrics. Each fires when M of its last N
- * periods breach (`pagingDatapointsToAlarm` of `pagingEvaluationPeriods`), so one
+ * periods breach (`datapointsToAlarm` of `evaluationPeriods`), so one
  * bad minute does not page; what a period without data means is chosen per alarm.
  */
 export class RegionalAlarms extends Construct {
@@ -59,7 +89,8 @@ export class RegionalAlarms extends Construct {
   constructor(scope: Construct, id: string, props: RegionalAlarmsProps) {
     super(scope, id);
     const t = props.thresholds;
-    const period = Duration.seconds(t.periodSeconds);
+    const { period } = t;
+    const bytes = (size: Size) => size.toBytes({ rounding: SizeRoundingBehavior.NONE });
     const rds = (metricName: string, statistic: string) =>
       new cloudwatch.Metric({
         namespace: 'AWS/RDS',
@@ -141,7 +172,7 @@ export class RegionalAlarms extends Construct {
       },
       'target-response-p99': {
         metric: props.loadBalancer.metrics.targetResponseTime({ statistic: cloudwatch.Stats.p(99), period }),
-        threshold: t.targetResponseTimeP99Seconds,
+        threshold: t.targetResponseTimeP99.toSeconds({ integral: false }),
         comparison: above,
         // Reported only for periods with requests: no traffic is not slowness.
         missingData: NOT_BREACHING,
@@ -158,14 +189,14 @@ export class RegionalAlarms extends Construct {
       },
       'rds-free-storage-low': {
         metric: rds('FreeStorageSpace', cloudwatch.Stats.MINIMUM),
-        threshold: t.dbFreeStorageLowGiB * GIB,
+        threshold: bytes(t.dbFreeStorageLow),
         comparison: below,
         missingData: BREACHING,
         description: 'Database free storage is low (storage autoscaling may be at its ceiling), or the database stopped reporting',
       },
       'rds-freeable-memory-low': {
         metric: rds('FreeableMemory', cloudwatch.Stats.MINIMUM),
-        threshold: t.dbFreeableMemoryLowMiB * MIB,
+        threshold: bytes(t.dbFreeableMemoryLow),
         comparison: below,
         missingData: BREACHING,
         description: 'Database freeable memory is low, or the database stopped reporting',
@@ -180,7 +211,7 @@ export class RegionalAlarms extends Construct {
       ...(props.isReplica && {
         'rds-replica-lag': {
           metric: rds('ReplicaLag', cloudwatch.Stats.MAXIMUM),
-          threshold: t.replicaLagSeconds,
+          threshold: t.replicaLag.toSeconds({ integral: false }),
           comparison: above,
           // A replica that stops reporting lag is not replicating: the standby is not ready.
           missingData: BREACHING,
@@ -192,12 +223,12 @@ export class RegionalAlarms extends Construct {
     const notify = new actions.SnsAction(props.topic);
     for (const [purpose, spec] of Object.entries(metrics)) {
       const alarm = spec.metric.createAlarm(this, purpose, {
-        alarmName: props.naming.name('alarm', purpose),
+        alarmName: checkName('alarm', `${props.namePrefix}-${purpose}`),
         alarmDescription: spec.description,
         threshold: spec.threshold,
         comparisonOperator: spec.comparison,
-        evaluationPeriods: t.pagingEvaluationPeriods,
-        datapointsToAlarm: t.pagingDatapointsToAlarm,
+        evaluationPeriods: t.evaluationPeriods,
+        datapointsToAlarm: t.datapointsToAlarm,
         treatMissingData: spec.missingData,
       });
       alarm.addAlarmAction(notify);
@@ -206,7 +237,7 @@ export class RegionalAlarms extends Construct {
     }
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      dashboardName: props.naming.name('dashboard'),
+      dashboardName: props.dashboardName,
       defaultInterval: Duration.hours(3),
       widgets: [
         [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(this.alarms), width: 24 })],

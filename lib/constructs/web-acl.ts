@@ -12,8 +12,8 @@ export const MANAGED_RULE_GROUPS = ['AWSManagedRulesCommonRuleSet', 'AWSManagedR
 export interface WebAclProps {
   /** The load balancer the ACL protects. */
   readonly loadBalancer: elbv2.IApplicationLoadBalancer;
-  /** The ACL's name, also its metric name prefix. */
-  readonly name: string;
+  /** The ACL's name, also the start of its metric names and of its log group's name. */
+  readonly webAclName: string;
   /** Requests one IP may make in 5 minutes before it is blocked. */
   readonly rateLimitPer5Minutes: number;
   /** How long WAF logs are kept. */
@@ -36,11 +36,11 @@ export class WebAcl extends Construct {
     const visibility = (metricName: string): wafv2.CfnWebACL.VisibilityConfigProperty => ({
       cloudWatchMetricsEnabled: true,
       sampledRequestsEnabled: true,
-      metricName: `${props.name}-${metricName}`,
+      metricName: `${props.webAclName}-${metricName}`,
     });
 
     this.webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
-      name: props.name,
+      name: props.webAclName,
       scope: 'REGIONAL',
       defaultAction: { allow: {} },
       visibilityConfig: visibility('all'),
@@ -68,7 +68,7 @@ export class WebAcl extends Construct {
     });
 
     // WAF only delivers to log groups whose name starts with aws-waf-logs-.
-    const logGroupName = checkName('logGroup', `aws-waf-logs-${props.name}`);
+    const logGroupName = checkName('logGroup', `aws-waf-logs-${props.webAclName}`);
     const key = new EncryptionKey(this, 'LogKey', { description: `Encrypts the WAF logs in ${logGroupName}`, removalPolicy: props.removalPolicy });
     key.allowLogGroups(logGroupName);
     const logGroup = new logs.LogGroup(this, 'Logs', {

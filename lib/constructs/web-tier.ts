@@ -1,4 +1,4 @@
-import { Duration, Lazy, Stack, Tags, type CfnElement } from 'aws-cdk-lib';
+import { Duration, Lazy, Stack, Tags, type CfnElement, type RemovalPolicy } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -9,7 +9,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
-import type { ServiceNaming } from '../naming';
+import { checkName } from '../naming';
 import { AccessLogBucket } from './access-log-bucket';
 import { LIVENESS_CHECK_PATH, webServerUserData } from './web-server-user-data';
 
@@ -57,10 +57,14 @@ export interface WebTierProps {
   readonly healthCheckGracePeriod: Duration;
   /** Refuse to delete the load balancer (prod). */
   readonly deletionProtection: boolean;
-  /** Days the access logs are kept. */
-  readonly accessLogDays: number;
-  /** Names for the load balancer, target group and Name tags. */
-  readonly naming: ServiceNaming;
+  /** How long the load balancer's access logs are kept; whole days. */
+  readonly accessLogRetention: Duration;
+  /** What happens to the access-log bucket when it leaves the stack or is replaced. */
+  readonly removalPolicy: RemovalPolicy;
+  /** The load balancer's name. */
+  readonly loadBalancerName: string;
+  /** Start of the Name tags of the security groups (`<namePrefix>-alb`, `-instances`) and instances (`-instance`). */
+  readonly namePrefix: string;
 }
 
 /**
@@ -87,7 +91,7 @@ export class WebTier extends Construct {
 
   constructor(scope: Construct, id: string, props: WebTierProps) {
     super(scope, id);
-    const { naming } = props;
+    const nameTag = (purpose: string) => checkName('nameTag', `${props.namePrefix}-${purpose}`);
 
     this.loadBalancerSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
       vpc: props.vpc,
@@ -100,7 +104,7 @@ export class WebTier extends Construct {
       id: 'AwsSolutions::AwsSolutions-EC23',
       reason: 'This is the internet-facing load balancer: it must accept 443 (and 80, only to redirect to 443) from everyone; no other port is open and WAF filters the traffic.',
     });
-    Tags.of(this.loadBalancerSecurityGroup).add('Name', naming.name('nameTag', 'alb'));
+    Tags.of(this.loadBalancerSecurityGroup).add('Name', nameTag('alb'));
 
     this.instanceSecurityGroup = new ec2.SecurityGroup(this, 'InstanceSecurityGroup', {
       vpc: props.vpc,
@@ -111,7 +115,7 @@ export class WebTier extends Construct {
     this.loadBalancerSecurityGroup.addEgressRule(this.instanceSecurityGroup, ec2.Port.tcp(props.appPort), 'To the instances');
     this.instanceSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to AWS APIs (Session Manager, Secrets Manager, CloudWatch)');
     this.instanceSecurityGroup.addEgressRule(props.database.securityGroup, ec2.Port.tcp(props.database.port), 'To the database');
-    Tags.of(this.instanceSecurityGroup).add('Name', naming.name('nameTag', 'instances'));
+    Tags.of(this.instanceSecurityGroup).add('Name', nameTag('instances'));
 
     // The rule lives in this stack, on an imported copy of the database's group: the
     // data stack cannot reference this stack, which already depends on it for the secret.
@@ -122,7 +126,7 @@ export class WebTier extends Construct {
 
     this.writerParameter = ssm.StringParameter.fromStringParameterName(this, 'WriterParameter', props.database.writerParameterName);
     this.instanceRole = this.createInstanceRole(props.database.secret);
-    this.autoScalingGroup = this.createAutoScalingGroup(props);
+    this.autoScalingGroup = this.createAutoScalingGroup(props, nameTag('instance'));
     this.loadBalancer = this.createLoadBalancer(props);
     this.targetGroup = this.createListeners(props);
   }
@@ -170,7 +174,7 @@ export class WebTier extends Construct {
     return role;
   }
 
-  private createAutoScalingGroup(props: WebTierProps): autoscaling.AutoScalingGroup {
+  private createAutoScalingGroup(props: WebTierProps, instanceName: string): autoscaling.AutoScalingGroup {
     const stack = Stack.of(this);
     const [preferred, ...fallbacks] = props.instanceTypes.map((type) => new ec2.InstanceType(type));
     // The group's logical ID is known only once it exists; the launch template renders its user data at synth.
@@ -235,7 +239,7 @@ export class WebTier extends Construct {
     // VPCZoneIdentifier already spreads the group over every AZ; naming the AZs too makes that
     // explicit to AWS Control Tower's CT.AUTOSCALING.PR.1, and CloudFormation requires them to match.
     (group.node.defaultChild as autoscaling.CfnAutoScalingGroup).availabilityZones = props.vpc.selectSubnets(props.appSubnets).availabilityZones;
-    Tags.of(group).add('Name', props.naming.name('nameTag', 'instance'), { applyToLaunchedInstances: true });
+    Tags.of(group).add('Name', instanceName, { applyToLaunchedInstances: true });
     acknowledge(group, {
       id: 'AwsSolutions::AwsSolutions-AS3',
       reason: "Scaling and health are watched by CloudWatch alarms on the group's CPU and the target group's healthy hosts, which notify the environment's SNS topic; launch notifications per instance would repeat them.",
@@ -260,11 +264,11 @@ export class WebTier extends Construct {
       vpcSubnets: props.publicSubnets,
       internetFacing: true,
       securityGroup: this.loadBalancerSecurityGroup,
-      loadBalancerName: props.naming.name('loadBalancer'),
+      loadBalancerName: props.loadBalancerName,
       dropInvalidHeaderFields: true,
       deletionProtection: props.deletionProtection,
     });
-    const logs = new AccessLogBucket(this, 'AccessLogs', { expirationDays: props.accessLogDays });
+    const logs = new AccessLogBucket(this, 'AccessLogs', { expiration: props.accessLogRetention, removalPolicy: props.removalPolicy });
     loadBalancer.logAccessLogs(logs.bucket);
     if (!props.deletionProtection) {
       const reason = 'Deletion protection is off only where config marks the environment disposable (dev, test); protectStatefulResources, which the schema forces on in prod, turns it on.';

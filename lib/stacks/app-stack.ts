@@ -6,6 +6,7 @@ import { regionalDomainName } from '../config';
 import { CpuStepScaling } from '../constructs/cpu-scaling';
 import { WebAcl } from '../constructs/web-acl';
 import { WebTier } from '../constructs/web-tier';
+import { PROTECTED_STATE_REMOVAL } from '../stateful';
 import type { DatabaseEndpoint } from './data-stack';
 import type { NetworkStack } from './network-stack';
 import { ServiceStack, type ServiceStackProps } from './service-stack';
@@ -51,8 +52,11 @@ export class AppStack extends ServiceStack {
       maxCapacity: config.app.maxCapacity,
       healthCheckGracePeriod: Duration.seconds(config.app.healthCheckGraceSeconds),
       deletionProtection: config.protectStatefulResources,
-      accessLogDays: config.logRetentionDays,
-      naming: this.names,
+      accessLogRetention: Duration.days(config.logRetentionDays),
+      // The access logs are audit evidence: kept in every environment, not only where state is protected.
+      removalPolicy: PROTECTED_STATE_REMOVAL,
+      loadBalancerName: this.names.name('loadBalancer'),
+      namePrefix: this.names.name('nameTag'),
     });
 
     new CfnOutput(this, LOAD_BALANCER_DNS_OUTPUT, {
@@ -62,7 +66,7 @@ export class AppStack extends ServiceStack {
 
     new WebAcl(this, 'WebAcl', {
       loadBalancer: this.webTier.loadBalancer,
-      name: this.names.name('webAcl'),
+      webAclName: this.names.name('webAcl'),
       rateLimitPer5Minutes: config.app.wafRateLimitPer5Minutes,
       logRetention: config.logRetentionDays,
       removalPolicy: this.statefulRemovalPolicy,

@@ -1,9 +1,10 @@
+import { Duration, Size } from 'aws-cdk-lib';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { regionalDomainName, type RegionName } from '../config';
+import { regionalDomainName, type EnvironmentConfig, type RegionName } from '../config';
 import { AlertTopic } from '../constructs/alert-topic';
 import { PeerRegionProbe } from '../constructs/peer-region-probe';
-import { RegionalAlarms } from '../constructs/regional-alarms';
+import { RegionalAlarms, type AlarmThresholds } from '../constructs/regional-alarms';
 import type { AppStack } from './app-stack';
 import type { DatabaseEndpoint } from './data-stack';
 import { ServiceStack, type ServiceStackProps } from './service-stack';
@@ -45,9 +46,10 @@ export class MonitoringStack extends ServiceStack {
       autoScalingGroup: props.app.webTier.autoScalingGroup,
       databaseInstanceIdentifier: props.database.instanceIdentifier,
       isReplica: props.isReplica,
-      thresholds: this.config.alarms,
+      thresholds: alarmThresholds(this.config.alarms),
       topic: this.topic,
-      naming: this.names,
+      namePrefix: this.names.name('alarm'),
+      dashboardName: this.names.name('dashboard'),
     });
 
     // Reads nothing from the other region but its public name, so it still deploys and pages during that region's outage.
@@ -57,11 +59,31 @@ export class MonitoringStack extends ServiceStack {
       topic: this.topic,
       alarmName: this.names.name('alarm', `probe-${props.peerRegion}`),
       failureThreshold: this.config.dns.healthCheckFailureThreshold,
-      artifactRetentionDays: PROBE_ARTIFACT_DAYS,
+      artifactRetention: PROBE_ARTIFACT_RETENTION,
       removalPolicy: this.statefulRemovalPolicy,
     });
   }
 }
 
+/** The configured paging thresholds, in the units the alarms take. */
+function alarmThresholds(alarms: EnvironmentConfig['alarms']): AlarmThresholds {
+  return {
+    period: Duration.seconds(alarms.periodSeconds),
+    evaluationPeriods: alarms.pagingEvaluationPeriods,
+    datapointsToAlarm: alarms.pagingDatapointsToAlarm,
+    cpuHighPercent: alarms.cpuHighPercent,
+    elb5xxPercent: alarms.elb5xxPercent,
+    target5xxPercent: alarms.target5xxPercent,
+    errorRateMinRequests: alarms.errorRateMinRequests,
+    targetResponseTimeP99: Duration.seconds(alarms.targetResponseTimeP99Seconds),
+    unhealthyHostCount: alarms.unhealthyHostCount,
+    dbCpuHighPercent: alarms.dbCpuHighPercent,
+    dbFreeStorageLow: Size.gibibytes(alarms.dbFreeStorageLowGiB),
+    dbFreeableMemoryLow: Size.mebibytes(alarms.dbFreeableMemoryLowMiB),
+    dbConnectionsHigh: alarms.dbConnectionsHigh,
+    replicaLag: Duration.seconds(alarms.replicaLagSeconds),
+  };
+}
+
 /** A probe's screenshots and logs only explain a recent failure; the alarm history outlives them. */
-const PROBE_ARTIFACT_DAYS = 14;
+const PROBE_ARTIFACT_RETENTION = Duration.days(14);

@@ -25,8 +25,9 @@ export class NetworkStack extends ServiceStack {
       availabilityZones: region.availabilityZones,
       natGateways: region.natGateways,
       flowLogRetention: this.config.logRetentionDays,
+      flowLogGroupName: this.names.name('logGroup', 'flow-logs'),
       removalPolicy: this.statefulRemovalPolicy,
-      naming: this.names,
+      namePrefix: this.names.name('nameTag'),
     });
     this.vpc = network.vpc;
     this.publicSubnets = network.publicSubnets;

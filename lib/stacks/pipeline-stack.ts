@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { CONTEXT_KEYS, REGIONS, regionalDomainName, type EnvironmentConfig } from '../config';
+import { CONTEXT_KEYS, peerOf, REGIONS, regionalDomainName, type EnvironmentConfig } from '../config';
 import { DeployPipeline, type DeployWave } from '../constructs/deploy-pipeline';
 import { HEALTH_CHECK_PATH } from '../constructs/web-server-user-data';
 import { Naming } from '../naming';
@@ -20,7 +20,8 @@ const PIPELINE_REGION = REGIONS[0];
  */
 export function deployWaves(config: EnvironmentConfig): DeployWave[] {
   const naming = new Naming(config.name);
-  const [primary, standby] = REGIONS;
+  const primary = config.primaryRegion;
+  const standby = peerOf(primary);
   return [
     { id: 'Stateful', stackNames: REGIONS.flatMap((region) => [naming.stackName('network', region), naming.stackName('data', region)]) },
     {
@@ -60,7 +61,8 @@ export class PipelineStack extends ServiceStack {
       stateful: true,
     });
     this.deployPipeline = new DeployPipeline(this, 'DeployPipeline', {
-      naming: this.names,
+      pipelineName: this.names.name('pipeline'),
+      namePrefix: this.names.name('buildProject'),
       source: this.config.pipeline,
       cdkContext: { [CONTEXT_KEYS.environment]: this.config.name, [CONTEXT_KEYS.pipeline]: 'false' },
       environmentName: this.config.name,
