@@ -200,8 +200,9 @@ export class RegionSwitch extends Construct {
 
   /** The plan ARN pattern as cdk-nag prints it in an IAM5 finding. */
   private planArnAsNagShowsIt(planName: string): string {
-    const { account } = Stack.of(this);
-    return `arn:<AWS::Partition>:arc-region-switch::${Token.isUnresolved(account) ? '<AWS::AccountId>' : account}:plan/${planName}:*`;
+    const { account, partition } = Stack.of(this);
+    const known = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value);
+    return `arn:${known(partition, 'Partition')}:arc-region-switch::${known(account, 'AccountId')}:plan/${planName}:*`;
   }
 
   private createApprovalRole(planName: string, planArn: string): iam.Role {
