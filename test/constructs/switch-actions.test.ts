@@ -85,7 +85,7 @@ describe('SwitchActions', () => {
   it('writes each function’s logs to its own encrypted log group with the given retention', () => {
     for (const action of ['fence', 'publish-writer', 'backup']) {
       template.hasResource('AWS::Logs::LogGroup', {
-        Properties: { LogGroupName: `/aws/lambda/prod-data-eu-west-1-switch-${action}`, RetentionInDays: 365, KmsKeyId: Match.anyValue() },
+        Properties: { LogGroupName: `prod-data-eu-west-1-switch-${action}`, RetentionInDays: 365, KmsKeyId: Match.anyValue() },
         DeletionPolicy: 'Retain',
       });
     }
