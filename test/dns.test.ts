@@ -95,6 +95,17 @@ describe.each(['dev', 'prod'] as const)('%s DNS', (envName) => {
     }
   });
 
+  it('runs the switch actions the data stacks name <env>-data-<region>-switch-<action>, each in its own region', () => {
+    const lambdaSteps = plan.Properties.Workflows.flatMap((w: any) => w.Steps.flatMap((s: any) => (s.ExecutionBlockType === 'Parallel' ? s.ExecutionBlockConfiguration.ParallelConfig.Steps : [s])))
+      .filter((s: any) => s.ExecutionBlockType === 'CustomActionLambda');
+    const arns = lambdaSteps.flatMap((s: any) => s.ExecutionBlockConfiguration.CustomActionLambdaConfig.Lambdas.map((l: any) => JSON.stringify(l.Arn)));
+    for (const region of ['us-east-1', 'eu-west-1']) {
+      for (const action of ['fence', 'publish-writer', 'backup']) {
+        expect(arns).toContainEqual(expect.stringContaining(`:lambda:${region}:${config.account}:function:${envName}-data-${region}-switch-${action}`));
+      }
+    }
+  });
+
   it('reads both load balancers through cross-region references, not written names', () => {
     for (const record of records) {
       expect(albOf(record).OutputName).toMatch(/LoadBalancer.*DNSName/);
