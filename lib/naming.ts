@@ -38,6 +38,9 @@ export const NAME_RULES = {
   bucket: { maxLength: 63, pattern: /^[a-z0-9](?!.*\.\.)[a-z0-9.-]*[a-z0-9]$/, allowed: 'lowercase letters, digits, dots and hyphens' },
   backupVault: { maxLength: 50, pattern: /^[A-Za-z0-9_-]{2,}$/, allowed: 'letters, digits, hyphens and underscores' },
   backupPlan: { maxLength: 50, pattern: /^[A-Za-z0-9_.-]+$/, allowed: 'letters, digits and ._-' },
+  // ARC Region switch plan names (AWS::ARCRegionSwitch::Plan Name: 1-32, ^[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?$).
+  regionSwitchPlan: { maxLength: 32, ...ALNUM_HYPHEN },
+  lambdaFunction: { maxLength: 64, ...WORD_HYPHEN },
   launchTemplate: { maxLength: 128, pattern: /^[\w()./-]+$/, allowed: 'letters, digits and ()./_-' },
   nameTag: { maxLength: 256, pattern: /^[\x20-\x7e]+$/, allowed: 'printable ASCII' },
 } as const satisfies Record<string, NameRule>;

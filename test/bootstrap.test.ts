@@ -253,8 +253,13 @@ describe('the permissions boundary', () => {
   const statements = permissionsBoundaryDocument().Statement;
   const actions = statements.flatMap((s) => s.Action);
 
-  it('allows no IAM, Organizations or account action, so no bounded role can grant more', () => {
-    expect(actions.filter((a) => /^(iam|organizations|account):/.test(a))).toEqual([]);
+  // Two IAM actions grant nothing: the Region switch plan simulates its own role's policy (read-only),
+  // and the switch's backup action may pass a role to AWS Backup only.
+  it('allows no IAM, Organizations or account action that could grant more, so no bounded role can', () => {
+    expect(actions.filter((a) => /^(iam|organizations|account):/.test(a)).sort()).toEqual(['iam:PassRole', 'iam:SimulatePrincipalPolicy']);
+    expect(statements.filter((s) => s.Action.includes('iam:PassRole'))).toEqual([
+      expect.objectContaining({ Action: ['iam:PassRole'], Condition: { StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' } } }),
+    ]);
   });
 
   it('allows KMS use but not key administration, and assuming only the CDK bootstrap roles', () => {

@@ -7,7 +7,7 @@ type Resources = Record<string, { Type: string; Properties: Record<string, any> 
 /** Failover figures as the template states them. */
 function templateTimings(envName: (typeof ENVIRONMENT_NAMES)[number]) {
   const resources = synthesized(envName).template(`${envName}-dns-global`).toJSON().Resources as Resources;
-  const checks = Object.values(resources).filter((r) => r.Type === 'AWS::Route53::HealthCheck');
+  const checks = Object.values(resources).filter((r) => r.Type === 'AWS::Route53::HealthCheck' && r.Properties.HealthCheckConfig.Type === 'HTTPS');
   return checks.map((c) => failoverTimings(c.Properties.HealthCheckConfig.RequestInterval, c.Properties.HealthCheckConfig.FailureThreshold));
 }
 
@@ -18,7 +18,11 @@ describe.each(['dev', 'prod'] as const)('%s DNS', (envName) => {
   const resources = assembly.template(stackName).toJSON().Resources as Resources;
   const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
   const records = ofType('AWS::Route53::RecordSet').map(([, r]) => r.Properties);
-  const checks = Object.fromEntries(ofType('AWS::Route53::HealthCheck').map(([id, c]) => [c.Properties.HealthCheckConfig.FullyQualifiedDomainName, id]));
+  const httpsChecks = ofType('AWS::Route53::HealthCheck').filter(([, c]) => c.Properties.HealthCheckConfig.Type === 'HTTPS');
+  const checks = Object.fromEntries(httpsChecks.map(([id, c]) => [c.Properties.HealthCheckConfig.FullyQualifiedDomainName, id]));
+  const [planId, plan] = ofType('AWS::ARCRegionSwitch::Plan')[0];
+  /** The plan's own Route 53 health check of a region: healthy only while the plan has made the region active. */
+  const planCheckOf = (region: string) => ({ 'Fn::Select': [plan.Properties.Regions.indexOf(region), { 'Fn::GetAtt': [planId, 'PlanHealthChecks'] }] });
   const albOf = (record: any) => record.AliasTarget.DNSName['Fn::Join'][1][1]['Fn::GetStackOutput'];
 
   it('is deployed once per environment, in us-east-1', () => {
@@ -42,13 +46,64 @@ describe.each(['dev', 'prod'] as const)('%s DNS', (envName) => {
     });
   });
 
-  it('answers the application name from us-east-1 while healthy, else from eu-west-1', () => {
+  it('answers the application name from us-east-1 while active and healthy, else from eu-west-1', () => {
     const failover = records.filter((r) => r.Name === `${config.dns.domainName}.`);
-    expect(failover.map((r) => [r.Failover, albOf(r).StackName, albOf(r).Region, r.HealthCheckId, r.AliasTarget.EvaluateTargetHealth])).toEqual([
-      ['PRIMARY', `${envName}-app-us-east-1`, 'us-east-1', { Ref: checks[`us-east-1.${config.dns.domainName}`] }, true],
-      ['SECONDARY', `${envName}-app-eu-west-1`, 'eu-west-1', { Ref: checks[`eu-west-1.${config.dns.domainName}`] }, true],
+    expect(failover.map((r) => [r.Failover, albOf(r).StackName, albOf(r).Region, r.AliasTarget.EvaluateTargetHealth])).toEqual([
+      ['PRIMARY', `${envName}-app-us-east-1`, 'us-east-1', true],
+      ['SECONDARY', `${envName}-app-eu-west-1`, 'eu-west-1', true],
     ]);
     for (const record of failover) expect(record).toMatchObject({ Type: 'A', HostedZoneId: config.dns.hostedZoneId, SetIdentifier: expect.any(String) });
+  });
+
+  // Issue #13: a region that passes its HTTPS check again must not take traffic back on its own.
+  it.each([
+    ['PRIMARY', 'us-east-1'],
+    ['SECONDARY', 'eu-west-1'],
+  ])('no automatic fail-back: the %s record is healthy only while the Region switch plan has made %s active AND its HTTPS check passes', (role, region) => {
+    const record = records.find((r) => r.Name === `${config.dns.domainName}.` && r.Failover === role)!;
+    const recordCheck = resources[record.HealthCheckId.Ref];
+    expect(recordCheck.Type).toBe('AWS::Route53::HealthCheck');
+    expect(recordCheck.Properties.HealthCheckConfig).toEqual({
+      Type: 'CALCULATED',
+      ChildHealthChecks: [planCheckOf(region), { Ref: checks[`${region}.${config.dns.domainName}`] }],
+      HealthThreshold: 2,
+      Inverted: false,
+    });
+  });
+
+  it('lets no failover record use a health check that the plan does not control', () => {
+    const failover = records.filter((r) => r.Name === `${config.dns.domainName}.`);
+    expect(failover).toHaveLength(2);
+    for (const record of failover) {
+      const config = resources[record.HealthCheckId.Ref].Properties.HealthCheckConfig;
+      expect(config.ChildHealthChecks).toContainEqual({ 'Fn::Select': [expect.any(Number), { 'Fn::GetAtt': [planId, 'PlanHealthChecks'] }] });
+      expect(config.HealthThreshold).toBe(config.ChildHealthChecks.length);
+      expect(config.Inverted).toBe(false);
+    }
+  });
+
+  it('maps each failover record to its region in the plan, which lives in us-east-1 with both regions', () => {
+    expect(plan.Properties).toMatchObject({ RecoveryApproach: 'activePassive', Regions: ['us-east-1', 'eu-west-1'], PrimaryRegion: 'us-east-1' });
+    const failover = records.filter((r) => r.Name === `${config.dns.domainName}.`);
+    for (const workflow of plan.Properties.Workflows) {
+      const shift = workflow.Steps.flatMap((s: any) => (s.ExecutionBlockType === 'Parallel' ? s.ExecutionBlockConfiguration.ParallelConfig.Steps : [s])).find((s: any) => s.ExecutionBlockType === 'Route53HealthCheck');
+      expect(shift.ExecutionBlockConfiguration.Route53HealthCheckConfig).toMatchObject({
+        HostedZoneId: config.dns.hostedZoneId,
+        RecordName: config.dns.domainName,
+        RecordSets: failover.map((r) => ({ RecordSetIdentifier: r.SetIdentifier, Region: albOf(r).Region })),
+      });
+    }
+  });
+
+  it('runs the switch actions the data stacks name <env>-data-<region>-switch-<action>, each in its own region', () => {
+    const lambdaSteps = plan.Properties.Workflows.flatMap((w: any) => w.Steps.flatMap((s: any) => (s.ExecutionBlockType === 'Parallel' ? s.ExecutionBlockConfiguration.ParallelConfig.Steps : [s])))
+      .filter((s: any) => s.ExecutionBlockType === 'CustomActionLambda');
+    const arns = lambdaSteps.flatMap((s: any) => s.ExecutionBlockConfiguration.CustomActionLambdaConfig.Lambdas.map((l: any) => JSON.stringify(l.Arn)));
+    for (const region of ['us-east-1', 'eu-west-1']) {
+      for (const action of ['fence', 'publish-writer', 'backup']) {
+        expect(arns).toContainEqual(expect.stringContaining(`:lambda:${region}:${config.account}:function:${envName}-data-${region}-switch-${action}`));
+      }
+    }
   });
 
   it('reads both load balancers through cross-region references, not written names', () => {

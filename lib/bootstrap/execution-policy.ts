@@ -40,6 +40,7 @@ export function isIamAction(action: string): boolean {
 
 /** The services that may receive a role the app creates (its roles' trust policies). */
 export const PASS_ROLE_SERVICES = [
+  'arc-region-switch.amazonaws.com',
   'backup.amazonaws.com',
   'codebuild.amazonaws.com',
   'codepipeline.amazonaws.com',

@@ -60,6 +60,22 @@ export const BOUNDED_KMS_ACTIONS = [
   'kms:RetireGrant',
 ] as const;
 
+/**
+ * What the Region switch roles call outside the bounded services, action by action: the plan's
+ * execution role (the blocks' sample policies, docs/disaster-recovery.md) and its approval role.
+ * All of it reads or runs what already exists; none of it writes IAM.
+ */
+export const REGION_SWITCH_ACTIONS = [
+  'arc-region-switch:ApprovePlanExecutionStep',
+  'arc-region-switch:GetPlan',
+  'arc-region-switch:GetPlanExecution',
+  'arc-region-switch:ListPlanExecutions',
+  'iam:SimulatePrincipalPolicy',
+  'lambda:GetFunction',
+  'lambda:InvokeFunction',
+  'route53:ListResourceRecordSets',
+] as const;
+
 /** The roles the pipeline's build steps assume: the CDK bootstrap roles, and nothing else. */
 export const ASSUMABLE_ROLES = 'arn:aws:iam::*:role/cdk-*';
 
@@ -73,6 +89,9 @@ export function permissionsBoundaryDocument(): PolicyDocument {
   const statements: PolicyStatement[] = [
     { Sid: 'AppServices', Effect: 'Allow', Action: BOUNDED_SERVICES.map((s) => `${s}:*`), Resource: '*' },
     { Sid: 'KeyUseNotAdministration', Effect: 'Allow', Action: [...BOUNDED_KMS_ACTIONS], Resource: '*' },
+    { Sid: 'RegionSwitch', Effect: 'Allow', Action: [...REGION_SWITCH_ACTIONS], Resource: '*' },
+    // The switch's backup action hands its backup role to AWS Backup, and only there.
+    { Sid: 'PassRolesToBackupOnly', Effect: 'Allow', Action: ['iam:PassRole'], Resource: '*', Condition: { StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' } } },
     { Sid: 'AssumeOnlyCdkBootstrapRoles', Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: ASSUMABLE_ROLES },
     // Instances signal their stack when healthy; the pipeline's standby check reads the app stack's outputs.
     { Sid: 'SignalAndReadStacks', Effect: 'Allow', Action: ['cloudformation:DescribeStacks', 'cloudformation:SignalResource'], Resource: '*' },

@@ -250,6 +250,13 @@ export const environmentConfigSchema = z
       hostedZoneName: z.hostname({ message: 'must be a DNS name' }),
       healthCheckIntervalSeconds: z.union([z.literal(10), z.literal(30)], { message: 'must be 10 or 30 (Route 53 allows no other)' }),
       healthCheckFailureThreshold: z.number().int().min(1).max(10),
+      /** The Amazon ARC Region switch plan that alone makes a region active (docs/disaster-recovery.md). */
+      regionSwitch: z.strictObject({
+        /** The recovery time objective the plan reports each execution against (AWS::ARCRegionSwitch::Plan allows 1–10080). */
+        recoveryTimeObjectiveMinutes: z.number().int().min(1).max(10080),
+        /** How long the approval step waits for a person before the switch fails. */
+        approvalTimeoutMinutes: z.number().int().min(1).max(1440),
+      }),
     }),
     /** Days every log group (flow logs, database logs, …) keeps its events: a CloudWatch Logs period of at least 365. */
     logRetentionDays: z.number().refine((v) => RETENTION_DAYS.includes(v), {

@@ -36,6 +36,17 @@ export interface FailoverDnsProps {
   readonly topic: sns.ITopic;
   /** Names for the alarms. */
   readonly naming: ServiceNaming;
+  /**
+   * Per region, the ID of a health check that is healthy only while the region has been made
+   * active on purpose (the Region switch plan's). Each failover record answers only while this
+   * check and the region's HTTPS check both pass, so no HTTPS recovery alone moves traffic back.
+   */
+  readonly activeRegionHealthCheckIds: Readonly<Record<string, string>>;
+}
+
+/** The failover record's set identifier for a region in a role; the Region switch plan maps them to regions. */
+export function failoverSetIdentifier(role: 'Primary' | 'Secondary', region: string): string {
+  return `${role.toLowerCase()}-${region}`;
 }
 
 /**
@@ -49,11 +60,15 @@ export const FAILOVER_HEALTH_CHECK_PATHS = { Primary: WRITER_HEALTH_CHECK_PATH, 
  * Route 53 failover: an HTTPS health check of each region through the region's own
  * name (the primary's `/health/writer`, the secondary's `/health`), an alarm on each,
  * a PRIMARY and a SECONDARY alias record for the application's name, and an alias
- * record per region.
+ * record per region. Each failover record's health check is a CALCULATED check that
+ * is healthy only while both its children are: the region is active (the Region switch
+ * plan's check) and its HTTPS check passes.
  */
 export class FailoverDns extends Construct {
-  /** The health checks, by region. */
+  /** The HTTPS health checks, by region. */
   public readonly healthChecks: Record<string, route53.HealthCheck> = {};
+  /** The failover records' health checks, by region: active on purpose AND HTTPS healthy. */
+  public readonly recordHealthChecks: Record<string, route53.HealthCheck> = {};
   /** The health-check alarms, by region. */
   public readonly alarms: Record<string, cloudwatch.Alarm> = {};
 
@@ -85,13 +100,25 @@ export class FailoverDns extends Construct {
       });
       this.healthChecks[endpoint.region] = healthCheck;
 
+      const activeCheckId = props.activeRegionHealthCheckIds[endpoint.region];
+      if (activeCheckId === undefined) throw new Error(`No active-region health check for ${endpoint.region}`);
+      // HealthThreshold = both children: "The number of child health checks ... that Amazon Route 53 must
+      // consider healthy for the CALCULATED health check to be considered healthy"
+      // (https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_route53.HealthCheckProps.html).
+      const recordHealthCheck = new route53.HealthCheck(this, `${role}RecordHealthCheck`, {
+        type: route53.HealthCheckType.CALCULATED,
+        childHealthChecks: [route53.HealthCheck.fromHealthCheckId(this, `${role}ActiveRegionCheck`, activeCheckId), healthCheck],
+        healthThreshold: 2,
+      });
+      this.recordHealthChecks[endpoint.region] = recordHealthCheck;
+
       new route53.ARecord(this, `${role}FailoverRecord`, {
         zone: props.zone,
         recordName: props.domainName,
         target,
         failover: role === 'Primary' ? route53.Failover.PRIMARY : route53.Failover.SECONDARY,
-        healthCheck,
-        setIdentifier: `${role.toLowerCase()}-${endpoint.region}`,
+        healthCheck: recordHealthCheck,
+        setIdentifier: failoverSetIdentifier(role, endpoint.region),
         comment: `${role} for ${props.domainName}: ${endpoint.region}`,
       });
 

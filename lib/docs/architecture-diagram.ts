@@ -93,7 +93,11 @@ export function architectureDot(assemblyDir: string): string {
     const records = ofType(globalStack.resources, 'AWS::Route53::RecordSet');
     const failover = records.filter((r) => r.Failover);
     for (const record of failover) regionRole.set(regionOf.get(referencedStacks(record.AliasTarget)[0]) ?? 'unknown', record.Failover);
-    const checks = ofType(globalStack.resources, 'AWS::Route53::HealthCheck').map((h) => h.HealthCheckConfig);
+    // The HTTPS checks; the CALCULATED ones over them and the plan's are drawn as the plan.
+    const checks = ofType(globalStack.resources, 'AWS::Route53::HealthCheck')
+      .map((h) => h.HealthCheckConfig)
+      .filter((c) => c.Type !== 'CALCULATED');
+    const plans = ofType(globalStack.resources, 'AWS::ARCRegionSwitch::Plan');
     const alarms = ofType(globalStack.resources, 'AWS::CloudWatch::Alarm');
     const appName = String(failover[0]?.Name ?? '').replace(/\.$/, '');
     lines.push(`  subgraph cluster_global {`, `    label=${quote(`global: ${globalStack.name}`)}; style="rounded,dashed"; color="#888888";`);
@@ -104,6 +108,10 @@ export function architectureDot(assemblyDir: string): string {
       lines.push(`    ${id} [label=${quote(`health check ${check.Type} ${check.ResourcePath}\n${check.FullyQualifiedDomainName}\nevery ${check.RequestInterval} s, ${check.FailureThreshold} failures`)}, fillcolor="#f3e5f5"];`);
       edge(id, nodeId('alb', region), { style: 'dotted', arrowhead: 'open' });
       edge(id, 'dns', { style: 'dotted', arrowhead: 'none', label: 'decides' });
+    }
+    for (const plan of plans) {
+      lines.push(`    region_switch [label=${quote(`ARC Region switch plan ${plan.Name}\nactivates a region: approve, fence, promote,\npublish writer, scale, DNS, backup`)}, fillcolor="#f3e5f5"];`);
+      edge('region_switch', 'dns', { style: 'dotted', arrowhead: 'none', label: 'decides' });
     }
     lines.push(`    check_alarms [label=${quote(`${alarms.length} health-check alarms`)}, fillcolor="#fff3e0"];`, '  }');
     for (const target of new Set(alarms.flatMap((a) => referencedStacks(a.AlarmActions)))) edge('check_alarms', nodeId('topic', regionOf.get(target) ?? 'unknown'), { color: '#e65100' });

@@ -91,7 +91,10 @@ export function resilienceReport(assemblyDir: string): ResilienceReport {
   for (const [name, artifact] of stacks) {
     const t = template(artifact.properties?.templateFile ?? `${name}.template.json`);
     if (name.endsWith('-global')) {
-      const [check] = resourcesOf([t], 'AWS::Route53::HealthCheck').map(([, r]) => r.Properties?.HealthCheckConfig);
+      // The HTTPS checks time detection; the CALCULATED checks over them and the Region switch plan's add none.
+      const [check] = resourcesOf([t], 'AWS::Route53::HealthCheck')
+        .map(([, r]) => r.Properties?.HealthCheckConfig)
+        .filter((c) => c?.Type !== 'CALCULATED');
       if (check) {
         const healthCheckAlarms = resourcesOf([t], 'AWS::CloudWatch::Alarm').length;
         failover = { ...failoverTimings(check.RequestInterval, check.FailureThreshold), healthCheckAlarms };

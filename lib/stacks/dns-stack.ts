@@ -1,9 +1,13 @@
-import { Duration } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration } from 'aws-cdk-lib';
+import type * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { RegionName } from '../config';
-import { FailoverDns } from '../constructs/failover-dns';
+import { FailoverDns, failoverSetIdentifier } from '../constructs/failover-dns';
+import { RegionSwitch, type RegionSwitchRegion } from '../constructs/region-switch';
+import { SWITCH_ACTIONS, type SwitchAction } from '../constructs/switch-actions';
+import { Naming } from '../naming';
 import type { AppStack } from './app-stack';
 import { ServiceStack, type ServiceStackProps } from './service-stack';
 
@@ -20,12 +24,16 @@ export interface DnsStackProps extends Omit<ServiceStackProps, 'service' | 'stat
 
 /**
  * `<env>-dns-global`, deployed in us-east-1 (where Route 53 publishes health-check
- * metrics): health checks, failover records and their alarms. It reads the other
- * region's load balancer through a CDK cross-region reference.
+ * metrics): the Region switch plan, health checks, failover records and their alarms.
+ * It reads the other region's load balancer and both Auto Scaling groups' ARNs through
+ * CDK cross-region references; the switch actions' functions and the database instances
+ * it names by the naming convention of the data stacks that hold them.
  */
 export class DnsStack extends ServiceStack {
   /** Health checks, records and alarms. */
   public readonly failover: FailoverDns;
+  /** The Region switch plan: the only way a region becomes active. */
+  public readonly regionSwitch: RegionSwitch;
 
   constructor(scope: Construct, props: DnsStackProps) {
     super(scope, { ...props, service: 'dns', region: 'us-east-1', location: 'global', crossRegionReferences: true });
@@ -34,6 +42,30 @@ export class DnsStack extends ServiceStack {
       region,
       domainName: props.apps[region].regionalDomainName,
       loadBalancer: props.apps[region].webTier.loadBalancer,
+    });
+
+    const naming = new Naming(this.config.name);
+    const switchRegion = (region: RegionName, role: 'Primary' | 'Secondary'): RegionSwitchRegion => ({
+      region,
+      dbInstanceArn: Arn.format({ service: 'rds', region, resource: 'db', resourceName: naming.name('dbInstance', 'data', region), arnFormat: ArnFormat.COLON_RESOURCE_NAME }, this),
+      // The plan needs the group's ARN with its UUID, which only the group's attribute gives.
+      autoScalingGroupArn: (props.apps[region].webTier.autoScalingGroup.node.defaultChild as autoscaling.CfnAutoScalingGroup).attrAutoScalingGroupArn,
+      actionFunctionArns: Object.fromEntries(
+        SWITCH_ACTIONS.map((action) => [
+          action,
+          Arn.format({ service: 'lambda', region, resource: 'function', resourceName: switchActionFunctionName(naming, region, action), arnFormat: ArnFormat.COLON_RESOURCE_NAME }, this),
+        ]),
+      ) as Record<SwitchAction, string>,
+      recordSetIdentifier: failoverSetIdentifier(role, region),
+    });
+    this.regionSwitch = new RegionSwitch(this, 'RegionSwitch', {
+      planName: this.names.name('regionSwitchPlan', 'switch'),
+      primary: switchRegion(props.primaryRegion, 'Primary'),
+      standby: switchRegion(props.standbyRegion, 'Secondary'),
+      hostedZoneId: dns.hostedZoneId,
+      recordName: dns.domainName,
+      recoveryTimeObjectiveMinutes: dns.regionSwitch.recoveryTimeObjectiveMinutes,
+      approvalTimeoutMinutes: dns.regionSwitch.approvalTimeoutMinutes,
     });
 
     this.failover = new FailoverDns(this, 'Failover', {
@@ -45,6 +77,15 @@ export class DnsStack extends ServiceStack {
       failureThreshold: dns.healthCheckFailureThreshold,
       topic: props.topic,
       naming: this.names,
+      activeRegionHealthCheckIds: Object.fromEntries([props.primaryRegion, props.standbyRegion].map((region) => [region, this.regionSwitch.healthCheckIdOf(region)])),
     });
   }
+}
+
+/**
+ * The name of a switch action's function in a region: `<env>-data-<region>-switch-<action>`,
+ * the `functionNamePrefix` the data stacks give `SwitchActions`.
+ */
+export function switchActionFunctionName(naming: Naming, region: RegionName, action: SwitchAction): string {
+  return naming.name('lambdaFunction', 'data', region, `switch-${action}`);
 }

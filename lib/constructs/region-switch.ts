@@ -1,0 +1,261 @@
+import { Arn, ArnFormat, Fn, Stack, Token } from 'aws-cdk-lib';
+import * as arc from 'aws-cdk-lib/aws-arcregionswitch';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { acknowledge } from '../compliance/acknowledge';
+import { checkName } from '../naming';
+import type { SwitchAction } from './switch-actions';
+
+/** What the plan acts on in one region. */
+export interface RegionSwitchRegion {
+  /** The region. */
+  readonly region: string;
+  /** The region's PostgreSQL instance (writer or cross-region replica), by ARN. */
+  readonly dbInstanceArn: string;
+  /** The region's Auto Scaling group, by its full ARN (the plan requires the group's UUID in it). */
+  readonly autoScalingGroupArn: string;
+  /** The region's switch actions (lib/constructs/switch-actions.ts), by ARN. */
+  readonly actionFunctionArns: Readonly<Record<SwitchAction, string>>;
+  /** The set identifier of the region's failover record, which the plan's Route 53 health check of this region serves. */
+  readonly recordSetIdentifier: string;
+}
+
+export interface RegionSwitchProps {
+  /** The plan's name: 1–32 letters, digits and inner hyphens. */
+  readonly planName: string;
+  /** The primary region, first in the plan's regions. */
+  readonly primary: RegionSwitchRegion;
+  /** The standby region. */
+  readonly standby: RegionSwitchRegion;
+  /** The hosted zone of the failover records. */
+  readonly hostedZoneId: string;
+  /** The failover records' name, e.g. `app.example.com`. */
+  readonly recordName: string;
+  /** The recovery time objective the plan reports executions against. */
+  readonly recoveryTimeObjectiveMinutes: number;
+  /** How long the approval step waits for a person before the execution fails. */
+  readonly approvalTimeoutMinutes: number;
+  /** The role whose holders approve a switch. @default a role that principals of this account may assume where their own policies allow */
+  readonly approvalRole?: iam.IRole;
+}
+
+/** Step names of each activation workflow, in order; a nested array runs in parallel. */
+export const SWITCH_STEPS = ['approve', 'fence-deactivating-region', 'promote-database', 'publish-writer', 'scale-app', ['shift-dns', 'backup']] as const;
+
+/**
+ * An Amazon ARC Region switch plan (active/passive) whose activation of either region runs,
+ * in order: a person's approval; fencing the region being deactivated (skipped in ungraceful
+ * mode, when that region may not answer); promoting the activated region's read replica;
+ * publishing it as the writer (parameter and secret); scaling its Auto Scaling group to the
+ * other region's capacity; then, in parallel, moving DNS (the plan's Route 53 health checks)
+ * and an on-demand backup. Every step but fencing acts in the region being activated.
+ *
+ * The execution role holds exactly the sample policies of the blocks used
+ * (https://docs.aws.amazon.com/r53recovery/latest/dg/security_iam_region_switch_execution_blocks.html),
+ * scoped to the resources named in props.
+ */
+export class RegionSwitch extends Construct {
+  /** The plan. */
+  public readonly plan: arc.CfnPlan;
+  /** The role the plan executes as. */
+  public readonly executionRole: iam.Role;
+  /** The role that may approve the approval step. */
+  public readonly approvalRole: iam.IRole;
+  /** The regions in the plan's order: primary, standby. */
+  public readonly regions: readonly [string, string];
+
+  constructor(scope: Construct, id: string, props: RegionSwitchProps) {
+    super(scope, id);
+    checkName('regionSwitchPlan', props.planName);
+    this.regions = [props.primary.region, props.standby.region];
+    const planArn = this.planArnPattern(props.planName);
+
+    this.approvalRole = props.approvalRole ?? this.createApprovalRole(props.planName, planArn);
+    this.executionRole = new iam.Role(this, 'ExecutionRole', {
+      description: `Executes the Region switch plan ${props.planName}`,
+      // The service principal of the plan's execution role: the AWS provider's acceptance test
+      // of aws_arcregionswitch_plan trusts "arc-region-switch.amazonaws.com"
+      // (hashicorp/terraform-provider-aws internal/service/arcregionswitch/route53_health_checks_data_source_test.go).
+      assumedBy: new iam.ServicePrincipal('arc-region-switch.amazonaws.com'),
+    });
+    const policy = this.createExecutionPolicy(props, planArn);
+
+    this.plan = new arc.CfnPlan(this, 'Plan', {
+      name: props.planName,
+      description: `Activates ${this.regions.join(' or ')} on purpose: fence, promote, publish the writer, scale, move DNS, back up`,
+      executionRole: this.executionRole.roleArn,
+      recoveryApproach: 'activePassive',
+      regions: [...this.regions],
+      primaryRegion: props.primary.region,
+      recoveryTimeObjectiveMinutes: props.recoveryTimeObjectiveMinutes,
+      workflows: [this.activation(props, props.primary, props.standby), this.activation(props, props.standby, props.primary)],
+    });
+    // The plan evaluates its role's permissions; let them exist first.
+    this.plan.node.addDependency(policy);
+  }
+
+  /**
+   * The ID of the plan's Route 53 health check for `region`: healthy while the plan has that
+   * region active. `PlanHealthChecks` lists one per region; the AWS provider's acceptance test
+   * reads them back in the plan's region order (first region first), which is what this relies on
+   * — docs/disaster-recovery.md has the command that verifies it after a deploy.
+   */
+  public healthCheckIdOf(region: string): string {
+    const index = this.regions.indexOf(region);
+    if (index < 0) throw new Error(`${region} is not a region of the plan (${this.regions.join(', ')})`);
+    return Fn.select(index, this.plan.attrPlanHealthChecks);
+  }
+
+  /** The workflow that activates `target` and deactivates `other`. */
+  private activation(props: RegionSwitchProps, target: RegionSwitchRegion, other: RegionSwitchRegion): arc.CfnPlan.WorkflowProperty {
+    const both = [props.primary, props.standby];
+    const lambdas = (action: SwitchAction) => both.map((r) => ({ arn: r.actionFunctionArns[action] }));
+    const [approve, fence, promote, publish, scale, [dns, backup]] = SWITCH_STEPS;
+    return {
+      workflowTargetAction: 'activate',
+      workflowTargetRegion: target.region,
+      workflowDescription: `Make ${target.region} the active region and ${other.region} passive`,
+      steps: [
+        {
+          name: approve,
+          description: 'A person confirms the switch: it promotes a database and cannot be undone by running the plan again',
+          executionBlockType: 'ManualApproval',
+          executionBlockConfiguration: { executionApprovalConfig: { approvalRole: this.approvalRole.roleArn, timeoutMinutes: props.approvalTimeoutMinutes } },
+        },
+        {
+          name: fence,
+          description: 'The deactivated region stops taking writes: its writer parameter becomes "none"',
+          executionBlockType: 'CustomActionLambda',
+          executionBlockConfiguration: {
+            // "you're required to specify two Lambda functions ... one in each of the plan's Regions";
+            // regionToRun picks the one that runs (https://docs.aws.amazon.com/r53recovery/latest/dg/custom-action-lambda-block.html).
+            // Ungraceful: "must be set to skip", the mode for a region that does not answer.
+            customActionLambdaConfig: { lambdas: lambdas('fence'), regionToRun: 'deactivatingRegion', retryIntervalMinutes: 1, timeoutMinutes: 10, ungraceful: { behavior: 'skip' } },
+          },
+        },
+        {
+          name: promote,
+          description: "Promotes the activated region's read replica to a standalone writer",
+          executionBlockType: 'RdsPromoteReadReplica',
+          // "Region switch promotes the read replica in the Region that you're activating"
+          // (https://docs.aws.amazon.com/r53recovery/latest/dg/rds-promote-read-replica-block.html).
+          executionBlockConfiguration: { rdsPromoteReadReplicaConfig: { dbInstanceArnMap: Object.fromEntries(both.map((r) => [r.region, r.dbInstanceArn])), timeoutMinutes: 60 } },
+        },
+        {
+          name: publish,
+          description: 'Once promoted and available, the instance becomes the writer in the parameter and the secret host',
+          executionBlockType: 'CustomActionLambda',
+          executionBlockConfiguration: { customActionLambdaConfig: { lambdas: lambdas('publish-writer'), regionToRun: 'activatingRegion', retryIntervalMinutes: 1, timeoutMinutes: 60 } },
+        },
+        {
+          name: scale,
+          description: "Scales the activated region's Auto Scaling group to the other region's capacity before traffic arrives",
+          executionBlockType: 'EC2AutoScaling',
+          executionBlockConfiguration: {
+            // sampledMaxInLast24Hours uses the groups' desired capacity at no extra cost; the other
+            // approach needs CloudWatch group metrics (https://docs.aws.amazon.com/r53recovery/latest/dg/ec2-auto-scaling-block.html).
+            ec2AsgCapacityIncreaseConfig: { asgs: both.map((r) => ({ arn: r.autoScalingGroupArn })), targetPercent: 100, capacityMonitoringApproach: 'sampledMaxInLast24Hours', timeoutMinutes: 30 },
+          },
+        },
+        {
+          name: 'traffic-and-backup',
+          description: 'DNS and the first backup of the new writer do not depend on each other',
+          executionBlockType: 'Parallel',
+          executionBlockConfiguration: {
+            parallelConfig: {
+              steps: [
+                {
+                  name: dns,
+                  description: "Makes the activated region's plan health check healthy and the other's unhealthy",
+                  executionBlockType: 'Route53HealthCheck',
+                  executionBlockConfiguration: {
+                    route53HealthCheckConfig: {
+                      hostedZoneId: props.hostedZoneId,
+                      recordName: props.recordName,
+                      recordSets: both.map((r) => ({ recordSetIdentifier: r.recordSetIdentifier, region: r.region })),
+                      timeoutMinutes: 10,
+                    },
+                  },
+                },
+                {
+                  name: backup,
+                  description: 'An on-demand backup of the new writer into the activated region’s vault',
+                  executionBlockType: 'CustomActionLambda',
+                  executionBlockConfiguration: {
+                    customActionLambdaConfig: { lambdas: lambdas('backup'), regionToRun: 'activatingRegion', retryIntervalMinutes: 5, timeoutMinutes: 30, ungraceful: { behavior: 'skip' } },
+                  },
+                },
+              ],
+            },
+          },
+        },
+      ],
+    };
+  }
+
+  /** The plan's ARN without its six-character suffix, which the service assigns: `plan/<name>:*`. */
+  private planArnPattern(planName: string): string {
+    return Arn.format({ service: 'arc-region-switch', region: '', resource: 'plan', resourceName: `${planName}:*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, Stack.of(this));
+  }
+
+  /** The plan ARN pattern as cdk-nag prints it in an IAM5 finding. */
+  private planArnAsNagShowsIt(planName: string): string {
+    const { account, partition } = Stack.of(this);
+    const known = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value);
+    return `arn:${known(partition, 'Partition')}:arc-region-switch::${known(account, 'AccountId')}:plan/${planName}:*`;
+  }
+
+  private createApprovalRole(planName: string, planArn: string): iam.Role {
+    const role = new iam.Role(this, 'ApprovalRole', {
+      description: `Approves executions of the Region switch plan ${planName}`,
+      assumedBy: new iam.AccountRootPrincipal(),
+    });
+    const policy = new iam.ManagedPolicy(this, 'ApprovalPolicy', {
+      description: `Approve or decline steps of ${planName} and read its executions`,
+      roles: [role],
+      statements: [new iam.PolicyStatement({ actions: ['arc-region-switch:ApprovePlanExecutionStep', 'arc-region-switch:GetPlanExecution', 'arc-region-switch:ListPlanExecutions'], resources: [planArn] })],
+    });
+    acknowledge(policy, {
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::${this.planArnAsNagShowsIt(planName)}]`,
+      reason: 'Region switch appends a six-character id it chooses to the plan ARN; the pattern names this one plan.',
+    });
+    return role;
+  }
+
+  private createExecutionPolicy(props: RegionSwitchProps, planArn: string): iam.ManagedPolicy {
+    const both = [props.primary, props.standby];
+    const policy = new iam.ManagedPolicy(this, 'ExecutionPolicy', {
+      description: `What the blocks of ${props.planName} call, on its resources only`,
+      roles: [this.executionRole],
+      statements: [
+        // Every plan: https://docs.aws.amazon.com/r53recovery/latest/dg/security_iam_region_switch_complete_policy.html
+        new iam.PolicyStatement({ actions: ['iam:SimulatePrincipalPolicy'], resources: [this.executionRole.roleArn] }),
+        new iam.PolicyStatement({ actions: ['arc-region-switch:GetPlan', 'arc-region-switch:GetPlanExecution', 'arc-region-switch:ListPlanExecutions'], resources: [planArn] }),
+        // Manual approval: security_iam_region_switch_manual_approval.html
+        new iam.PolicyStatement({ actions: ['arc-region-switch:ApprovePlanExecutionStep'], resources: [planArn] }),
+        // Custom action Lambda: security_iam_region_switch_lambda.html
+        new iam.PolicyStatement({ actions: ['lambda:GetFunction', 'lambda:InvokeFunction'], resources: both.flatMap((r) => Object.values(r.actionFunctionArns)) }),
+        // RDS promote: security_iam_region_switch_rds.html lists these on "*"; here the two instances.
+        new iam.PolicyStatement({ actions: ['rds:DescribeDBInstances', 'rds:PromoteReadReplica'], resources: both.map((r) => r.dbInstanceArn) }),
+        // EC2 Auto Scaling: security_iam_region_switch_ec2_autoscaling.html
+        new iam.PolicyStatement({ actions: ['autoscaling:UpdateAutoScalingGroup'], resources: both.map((r) => r.autoScalingGroupArn) }),
+        new iam.PolicyStatement({ actions: ['autoscaling:DescribeAutoScalingGroups'], resources: ['*'] }),
+        new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricStatistics'], resources: ['*'], conditions: { StringEquals: { 'cloudwatch:namespace': 'AWS/AutoScaling' } } }),
+        // Route 53 health check: security_iam_region_switch_route53.html
+        new iam.PolicyStatement({ actions: ['route53:ListResourceRecordSets'], resources: [Arn.format({ service: 'route53', region: '', account: '', resource: 'hostedzone', resourceName: props.hostedZoneId }, Stack.of(this))] }),
+      ],
+    });
+    acknowledge(
+      policy,
+      {
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        reason: 'autoscaling:DescribeAutoScalingGroups and cloudwatch:GetMetricStatistics have no resource-level permissions; the metric read is limited to the AWS/AutoScaling namespace by condition, as the Region switch sample policy does.',
+      },
+      {
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::${this.planArnAsNagShowsIt(props.planName)}]`,
+        reason: 'Region switch appends a six-character id it chooses to the plan ARN; the pattern names this one plan.',
+      },
+    );
+    return policy;
+  }
+}

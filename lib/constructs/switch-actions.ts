@@ -1,0 +1,222 @@
+import * as path from 'node:path';
+import { ArnFormat, Duration, Stack, type RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { acknowledge } from '../compliance/acknowledge';
+import { checkName } from '../naming';
+import { EncryptionKey } from './encryption-key';
+
+/** The custom actions of the switch, in the order the plan runs them. */
+export const SWITCH_ACTIONS = ['fence', 'publish-writer', 'backup'] as const;
+/** One custom action. */
+export type SwitchAction = (typeof SWITCH_ACTIONS)[number];
+
+/** The handler of each action in lib/lambda/switch_actions.py. */
+const HANDLERS: Record<SwitchAction, string> = {
+  fence: 'switch_actions.fence_handler',
+  'publish-writer': 'switch_actions.publish_writer_handler',
+  backup: 'switch_actions.backup_handler',
+};
+
+export interface SwitchActionsProps {
+  /** The writer parameter of this region (an SSM String parameter), by name. */
+  readonly writerParameterName: string;
+  /** This region's database instance: the replica before a switch, the writer after it. */
+  readonly dbInstanceIdentifier: string;
+  /** The credentials' name in this region (a replica keeps its primary's name). */
+  readonly secretName: string;
+  /** The KMS key that encrypts the secret in this region, which PutSecretValue uses. */
+  readonly secretKeyArn: string;
+  /** This region's AWS Backup vault, which receives the on-demand backup after a switch. */
+  readonly backupVaultName: string;
+  /** The KMS key of that vault, which the backup role encrypts the recovery point with. */
+  readonly backupVaultKeyArn: string;
+  /** A backup job of the instance started this many hours ago or later counts as this switch's. @default 12 */
+  readonly backupWindowHours?: number;
+  /** Function names are `${functionNamePrefix}-<action>`. */
+  readonly functionNamePrefix: string;
+  /** How long the functions' logs are kept. */
+  readonly logRetention: logs.RetentionDays;
+  /** What happens to the log key and log groups when they leave the stack. */
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/**
+ * The custom actions the Region switch plan runs in one region: `fence` (this region's
+ * writer parameter to `none`), `publish-writer` (the promoted instance into the writer
+ * parameter and the secret's `host`) and `backup` (an on-demand backup of the promoted
+ * instance). One function and one role per action, each role allowed exactly the
+ * resources of its action in this region, so a switch needs nothing from the other region.
+ */
+export class SwitchActions extends Construct {
+  /** The functions, by action; the plan needs their ARNs. */
+  public readonly functions: Readonly<Record<SwitchAction, lambda.Function>>;
+  /** The role AWS Backup runs the on-demand job as. */
+  public readonly backupRole: iam.Role;
+
+  constructor(scope: Construct, id: string, props: SwitchActionsProps) {
+    super(scope, id);
+    const names = Object.fromEntries(SWITCH_ACTIONS.map((action) => [action, checkName('lambdaFunction', `${props.functionNamePrefix}-${action}`)])) as Record<SwitchAction, string>;
+    // Named like the function, not /aws/lambda/…: the function logs to it through its logging
+    // configuration, and the name keeps the stack's <environment>-<service>-<region> prefix.
+    const logGroupNames = SWITCH_ACTIONS.map((action) => checkName('logGroup', names[action]));
+    const logKey = new EncryptionKey(this, 'LogKey', { description: `Encrypts the logs of the Region switch actions ${props.functionNamePrefix}-*`, removalPolicy: props.removalPolicy });
+    logKey.allowLogGroups(...logGroupNames);
+
+    this.backupRole = this.createBackupRole(props);
+    const arns = this.resourceArns(props);
+    const statements: Record<SwitchAction, iam.PolicyStatement[]> = {
+      fence: [new iam.PolicyStatement({ actions: ['ssm:GetParameter', 'ssm:PutParameter'], resources: [arns.parameter] })],
+      'publish-writer': [
+        new iam.PolicyStatement({ actions: ['rds:DescribeDBInstances'], resources: [arns.dbInstance] }),
+        new iam.PolicyStatement({ actions: ['ssm:GetParameter', 'ssm:PutParameter'], resources: [arns.parameter] }),
+        new iam.PolicyStatement({
+          actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:StopReplicationToReplica'],
+          resources: [arns.secret],
+        }),
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          resources: [props.secretKeyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
+        }),
+      ],
+      backup: [
+        new iam.PolicyStatement({ actions: ['backup:StartBackupJob'], resources: [arns.vault] }),
+        new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [this.backupRole.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'backup.amazonaws.com' } } }),
+        // ListBackupJobs has no resource-level permissions (Service Authorization Reference, AWS Backup).
+        new iam.PolicyStatement({ actions: ['backup:ListBackupJobs'], resources: ['*'] }),
+      ],
+    };
+    const environment: Record<SwitchAction, Record<string, string>> = {
+      fence: { WRITER_PARAMETER: props.writerParameterName },
+      'publish-writer': { WRITER_PARAMETER: props.writerParameterName, DB_INSTANCE_ID: props.dbInstanceIdentifier, SECRET_ID: props.secretName },
+      backup: {
+        BACKUP_VAULT: props.backupVaultName,
+        DB_INSTANCE_ARN: arns.dbInstance,
+        BACKUP_ROLE_ARN: this.backupRole.roleArn,
+        BACKUP_WINDOW_HOURS: String(props.backupWindowHours ?? 12),
+      },
+    };
+
+    this.functions = Object.fromEntries(
+      SWITCH_ACTIONS.map((action, i) => [action, this.createFunction(action, names[action], logGroupNames[i], logKey, statements[action], environment[action], props)]),
+    ) as Record<SwitchAction, lambda.Function>;
+  }
+
+  /** ARNs built from names in this stack's region and account: nothing comes from the other region. */
+  private resourceArns(props: SwitchActionsProps) {
+    const stack = Stack.of(this);
+    return {
+      parameter: stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: props.writerParameterName }),
+      dbInstance: stack.formatArn({ service: 'rds', resource: 'db', resourceName: props.dbInstanceIdentifier, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+      // Secrets Manager appends a hyphen and six random characters to the name in the ARN.
+      secret: stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${props.secretName}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+      vault: stack.formatArn({ service: 'backup', resource: 'backup-vault', resourceName: props.backupVaultName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+    };
+  }
+
+  /** The role the on-demand backup runs as: AWS Backup's managed backup policy, as the scheduled plan uses. */
+  private createBackupRole(props: SwitchActionsProps): iam.Role {
+    const role = new iam.Role(this, 'BackupServiceRole', {
+      description: `Runs the on-demand backup of ${props.dbInstanceIdentifier} after a Region switch`,
+      assumedBy: new iam.ServicePrincipal('backup.amazonaws.com'),
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSBackupServiceRolePolicyForBackup')],
+    });
+    role.addManagedPolicy(
+      new iam.ManagedPolicy(this, 'BackupServiceKeyPolicy', {
+        description: `Encrypt the recovery point of ${props.dbInstanceIdentifier} with the vault's key`,
+        statements: [new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey', 'kms:CreateGrant'], resources: [props.backupVaultKeyArn] })],
+      }),
+    );
+    acknowledge(role, {
+      id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]',
+      reason: "AWS Backup's own policy for the role it runs backup jobs as, the same one the scheduled backup plan's role uses; AWS keeps it current with what each resource type's backup calls.",
+    });
+    return role;
+  }
+
+  private createFunction(
+    action: SwitchAction,
+    functionName: string,
+    logGroupName: string,
+    logKey: EncryptionKey,
+    statements: iam.PolicyStatement[],
+    environment: Record<string, string>,
+    props: SwitchActionsProps,
+  ): lambda.Function {
+    const id = action
+      .split('-')
+      .map((word) => word[0].toUpperCase() + word.slice(1))
+      .join('');
+    const logGroup = new logs.LogGroup(this, `${id}Logs`, { logGroupName, encryptionKey: logKey, retention: props.logRetention, removalPolicy: props.removalPolicy });
+    const role = new iam.Role(this, `${id}Role`, {
+      description: `Runs the Region switch action ${functionName}; nothing else`,
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    });
+    const policy = new iam.ManagedPolicy(this, `${id}Policy`, {
+      description: `The Region switch action ${action}: its resources and its own log group`,
+      roles: [role],
+      statements: [
+        ...statements,
+        new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`${logGroup.logGroupArn}:log-stream:*`] }),
+      ],
+    });
+    acknowledge(policy, {
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(logGroup.node.defaultChild as logs.CfnLogGroup)}.Arn>:log-stream:*]`,
+      reason: 'Lambda names a log stream per execution environment, unknown in advance; the statement names this function’s own log group.',
+    });
+    if (action === 'publish-writer') {
+      acknowledge(policy, {
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${props.secretName}-??????]`,
+        reason: 'Secrets Manager appends six random characters to the name in the ARN; the six ? match exactly that suffix of this one secret.',
+      });
+    }
+    if (action === 'backup') {
+      acknowledge(policy, {
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        reason: 'backup:ListBackupJobs has no resource-level permissions; the function filters by this instance and vault in the call.',
+      });
+    }
+
+    const fn = new lambda.Function(this, id, {
+      functionName,
+      description: `Region switch: ${action} in this region (docs/disaster-recovery.md)`,
+      runtime: lambda.Runtime.PYTHON_3_12,
+      handler: HANDLERS[action],
+      code: lambda.Code.fromAsset(path.join(__dirname, '..', 'lambda'), { exclude: ['*', '!switch_actions.py'] }),
+      role,
+      environment,
+      logGroup,
+      timeout: Duration.minutes(1),
+      // One run at a time: two overlapping retries of a step would only race each other.
+      reservedConcurrentExecutions: 1,
+    });
+    fn.node.addDependency(policy);
+    acknowledge(
+      fn,
+      {
+        id: 'cdk-validator-cfnguard::lambda_inside_vpc_check',
+        reason: 'The action calls only regional AWS APIs (SSM, RDS, Secrets Manager, Backup); outside the VPC it runs during a switch without the NAT path of the network it switches.',
+      },
+      {
+        id: 'NIST.800.53.R5::NIST.800.53.R5-LambdaInsideVPC',
+        reason: 'The action calls only regional AWS APIs (SSM, RDS, Secrets Manager, Backup); outside the VPC it runs during a switch without the NAT path of the network it switches.',
+      },
+      {
+        id: 'NIST.800.53.R5::NIST.800.53.R5-LambdaDLQ',
+        reason: 'Region switch invokes the action synchronously and retries it after the step’s retry interval; a failed run fails the step in the plan execution, which is the record.',
+      },
+      {
+        id: 'AwsSolutions::AwsSolutions-L1',
+        reason: 'Pinned to python3.12, a supported runtime the handler is written and tested for; moving to a newer runtime is a reviewed change with its own test run, not something a library upgrade does silently.',
+      },
+      {
+        id: 'cdk-validator-cfnguard::lambda_dlq_check',
+        reason: 'Region switch invokes the action synchronously and retries it after the step’s retry interval; a failed run fails the step in the plan execution, which is the record.',
+      },
+    );
+    return fn;
+  }
+}
