@@ -27,8 +27,12 @@ export interface SwitchActionsProps {
   readonly dbInstanceIdentifier: string;
   /** The credentials' name in this region (a replica keeps its primary's name). */
   readonly secretName: string;
-  /** The KMS key that encrypts the secret in this region, which PutSecretValue uses. */
-  readonly secretKeyArn: string;
+  /**
+   * The customer managed key that encrypts the secret in this region, which PutSecretValue uses;
+   * absent where the secret is encrypted with the AWS managed key (the replica of the secret),
+   * whose key policy already lets the account's principals use it through Secrets Manager.
+   */
+  readonly secretKeyArn?: string;
   /** This region's AWS Backup vault, which receives the on-demand backup after a switch. */
   readonly backupVaultName: string;
   /** The KMS key of that vault, which the backup role encrypts the recovery point with. */
@@ -76,11 +80,15 @@ export class SwitchActions extends Construct {
           actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:StopReplicationToReplica'],
           resources: [arns.secret],
         }),
-        new iam.PolicyStatement({
-          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-          resources: [props.secretKeyArn],
-          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
-        }),
+        ...(props.secretKeyArn
+          ? [
+              new iam.PolicyStatement({
+                actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+                resources: [props.secretKeyArn],
+                conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
+              }),
+            ]
+          : []),
       ],
       backup: [
         new iam.PolicyStatement({ actions: ['backup:StartBackupJob'], resources: [arns.vault] }),
@@ -167,12 +175,6 @@ export class SwitchActions extends Construct {
       id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(logGroup.node.defaultChild as logs.CfnLogGroup)}.Arn>:log-stream:*]`,
       reason: 'Lambda names a log stream per execution environment, unknown in advance; the statement names this function’s own log group.',
     });
-    if (action === 'publish-writer') {
-      acknowledge(policy, {
-        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${props.secretName}-??????]`,
-        reason: 'Secrets Manager appends six random characters to the name in the ARN; the six ? match exactly that suffix of this one secret.',
-      });
-    }
     if (action === 'backup') {
       acknowledge(policy, {
         id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
@@ -211,10 +213,6 @@ export class SwitchActions extends Construct {
       {
         id: 'AwsSolutions::AwsSolutions-L1',
         reason: 'Pinned to python3.12, a supported runtime the handler is written and tested for; moving to a newer runtime is a reviewed change with its own test run, not something a library upgrade does silently.',
-      },
-      {
-        id: 'cdk-validator-cfnguard::lambda_dlq_check',
-        reason: 'Region switch invokes the action synchronously and retries it after the step’s retry interval; a failed run fails the step in the plan execution, which is the record.',
       },
     );
     return fn;

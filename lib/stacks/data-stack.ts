@@ -9,6 +9,7 @@ import { POSTGRES_PORT, type PostgresInstanceSettings } from '../constructs/post
 import { PrimaryDatabase } from '../constructs/primary-database';
 import { PromotionRunbook } from '../constructs/promotion-runbook';
 import { addReplicaInstance, ReadReplica, type ReplicaInstance } from '../constructs/read-replica';
+import { SwitchActions } from '../constructs/switch-actions';
 import { NO_WRITER, WriterEndpoint } from '../constructs/writer-endpoint';
 import { Naming } from '../naming';
 import type { NetworkStack } from './network-stack';
@@ -88,6 +89,11 @@ export function writerParameterName(config: EnvironmentConfig, region: RegionNam
   return new Naming(config.name).name('ssmParameter', 'data', region, 'writer-endpoint');
 }
 
+/** `<env>-data-<region>-switch`: the switch actions' functions are `<prefix>-<action>`. */
+export function switchActionPrefix(config: EnvironmentConfig, region: RegionName): string {
+  return new Naming(config.name).name('lambdaFunction', 'data', region, 'switch');
+}
+
 /** The name of the credentials secret: created in the founding region, replicated to the other. */
 export function secretNameOf(config: EnvironmentConfig): string {
   return new Naming(config.name).name('secret', 'data', FOUNDING_REGION, 'credentials');
@@ -127,6 +133,8 @@ export class DataStack extends ServiceStack {
   public readonly runbook?: PromotionRunbook;
   /** How the app tier reaches this region's instance. */
   public readonly endpoint: DatabaseEndpoint;
+  /** The Region switch's steps that act on this region. */
+  public readonly switchActions: SwitchActions;
 
   constructor(scope: Construct, props: DataStackProps) {
     super(scope, { ...props, service: 'data', stateful: true });
@@ -237,6 +245,22 @@ export class DataStack extends ServiceStack {
         writerParameter: this.writerEndpoint.parameter,
       });
     }
+
+    // The Region switch's custom steps in this region (lib/constructs/region-switch.ts runs them):
+    // fence this region, publish its writer, back it up. Named so the plan finds them by name.
+    const vaultKey = this.founding?.key ?? this.standby!.key;
+    this.switchActions = new SwitchActions(this, 'SwitchActions', {
+      writerParameterName: writerParameterName(config, props.region),
+      dbInstanceIdentifier: database.instanceIdentifier,
+      secretName: secretNameOf(config),
+      // The replica of the secret is encrypted with the AWS managed key (DatabaseSecret's replica regions).
+      secretKeyArn: this.founding?.key.keyArn,
+      backupVaultName: this.backup.vault.backupVaultName,
+      backupVaultKeyArn: vaultKey.keyArn,
+      functionNamePrefix: switchActionPrefix(config, props.region),
+      logRetention: config.logRetentionDays,
+      removalPolicy: this.statefulRemovalPolicy,
+    });
 
     // In the other region Secrets Manager keeps the replica of the founding region's secret under
     // the same name: a plain string rather than a reference.

@@ -7,7 +7,7 @@ import type { RegionName } from '../config';
 import { FailoverDns, failoverSetIdentifier } from '../constructs/failover-dns';
 import { RegionSwitch, type RegionSwitchRegion } from '../constructs/region-switch';
 import { SWITCH_ACTIONS, type SwitchAction } from '../constructs/switch-actions';
-import { Naming } from '../naming';
+import { instanceIdentifierOf, switchActionPrefix } from './data-stack';
 import type { AppStack } from './app-stack';
 import { ServiceStack, type ServiceStackProps } from './service-stack';
 
@@ -44,16 +44,15 @@ export class DnsStack extends ServiceStack {
       loadBalancer: props.apps[region].webTier.loadBalancer,
     });
 
-    const naming = new Naming(this.config.name);
     const switchRegion = (region: RegionName, role: 'Primary' | 'Secondary'): RegionSwitchRegion => ({
       region,
-      dbInstanceArn: Arn.format({ service: 'rds', region, resource: 'db', resourceName: naming.name('dbInstance', 'data', region), arnFormat: ArnFormat.COLON_RESOURCE_NAME }, this),
+      dbInstanceArn: Arn.format({ service: 'rds', region, resource: 'db', resourceName: instanceIdentifierOf(this.config, region), arnFormat: ArnFormat.COLON_RESOURCE_NAME }, this),
       // The plan needs the group's ARN with its UUID, which only the group's attribute gives.
       autoScalingGroupArn: (props.apps[region].webTier.autoScalingGroup.node.defaultChild as autoscaling.CfnAutoScalingGroup).attrAutoScalingGroupArn,
       actionFunctionArns: Object.fromEntries(
         SWITCH_ACTIONS.map((action) => [
           action,
-          Arn.format({ service: 'lambda', region, resource: 'function', resourceName: switchActionFunctionName(naming, region, action), arnFormat: ArnFormat.COLON_RESOURCE_NAME }, this),
+          Arn.format({ service: 'lambda', region, resource: 'function', resourceName: `${switchActionPrefix(this.config, region)}-${action}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }, this),
         ]),
       ) as Record<SwitchAction, string>,
       recordSetIdentifier: failoverSetIdentifier(role, region),
@@ -80,12 +79,4 @@ export class DnsStack extends ServiceStack {
       activeRegionHealthCheckIds: Object.fromEntries([props.primaryRegion, props.standbyRegion].map((region) => [region, this.regionSwitch.healthCheckIdOf(region)])),
     });
   }
-}
-
-/**
- * The name of a switch action's function in a region: `<env>-data-<region>-switch-<action>`,
- * the `functionNamePrefix` the data stacks give `SwitchActions`.
- */
-export function switchActionFunctionName(naming: Naming, region: RegionName, action: SwitchAction): string {
-  return naming.name('lambdaFunction', 'data', region, `switch-${action}`);
 }
