@@ -151,6 +151,45 @@ for (const envName of ['dev', 'prod']) {
       expect(JSON.stringify(plan.Properties)).toContain(`backup-vault:${envName}-data-us-east-1-vault`);
     });
 
+    it("keeps the Region switch plan's create-only properties through both switches, so the named plan is never replaced", () => {
+      // AWS::ARCRegionSwitch::Plan registry schema: createOnlyProperties Name, PrimaryRegion, RecoveryApproach, Regions.
+      const createOnly = (t: Templates) => {
+        const [id, plan] = only(t[name('dns', 'global')], 'AWS::ARCRegionSwitch::Plan');
+        const { Name, PrimaryRegion, RecoveryApproach, Regions } = plan.Properties ?? {};
+        return { id, Name, PrimaryRegion, RecoveryApproach, Regions };
+      };
+      expect(createOnly(B)).toEqual(createOnly(A));
+      expect(createOnly(C)).toEqual(createOnly(A));
+    });
+
+    it("points the plan's promotion and custom steps at each region's current instance and at functions its data stack holds", () => {
+      for (const [t, config] of [
+        [A, a],
+        [B, b],
+        [C, c],
+      ] as const) {
+        const [, plan] = only(t[name('dns', 'global')], 'AWS::ARCRegionSwitch::Plan');
+        const steps = (plan.Properties?.Workflows as Array<{ Steps: any[] }>).flatMap((w) =>
+          w.Steps.flatMap((step) => (step.ExecutionBlockType === 'Parallel' ? step.ExecutionBlockConfiguration.ParallelConfig.Steps : [step])),
+        );
+        const promote = steps.filter((step) => step.ExecutionBlockType === 'RdsPromoteReadReplica');
+        expect(promote).toHaveLength(2);
+        for (const step of promote) {
+          for (const region of ['us-east-1', 'eu-west-1'] as const) {
+            const [, instance] = only(data(t, region), 'AWS::RDS::DBInstance');
+            expect(step.ExecutionBlockConfiguration.RdsPromoteReadReplicaConfig.DbInstanceArnMap[region]).toBe(arn(region, config.account, instance.Properties?.DBInstanceIdentifier as string));
+          }
+        }
+        const invoked = new Set(
+          steps.filter((step) => step.ExecutionBlockType === 'CustomActionLambda').flatMap((step) => step.ExecutionBlockConfiguration.CustomActionLambdaConfig.Lambdas.map((l: { Arn: string }) => l.Arn)),
+        );
+        const held = (['us-east-1', 'eu-west-1'] as const).flatMap((region) =>
+          resources(data(t, region), 'AWS::Lambda::Function').map(([, fn]) => `arn:aws:lambda:${region}:${config.account}:function:${fn.Properties?.FunctionName}`),
+        );
+        expect([...invoked].sort()).toEqual(held.filter((fnArn) => !fnArn.endsWith(':undefined')).sort());
+      }
+    });
+
     it('neither data stack reads the other region through CloudFormation: each deploys while the other region is down', () => {
       const otherRegion = (t: Templates, region: RegionName) =>
         [...JSON.stringify(data(t, region)).matchAll(/"Fn::GetStackOutput":\{[^}]*"Region":"([a-z0-9-]+)"/g)].map((m) => m[1]).filter((r) => r !== region);

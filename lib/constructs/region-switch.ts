@@ -23,9 +23,12 @@ export interface RegionSwitchRegion {
 export interface RegionSwitchProps {
   /** The plan's name: 1–32 letters, digits and inner hyphens. */
   readonly planName: string;
-  /** The primary region, first in the plan's regions. */
+  /**
+   * The plan's primary region, first in its regions. Regions and PrimaryRegion are create-only:
+   * keep them fixed when the application's roles swap, or the named plan would need replacing.
+   */
   readonly primary: RegionSwitchRegion;
-  /** The standby region. */
+  /** The plan's other region. */
   readonly standby: RegionSwitchRegion;
   /** The hosted zone of the failover records. */
   readonly hostedZoneId: string;

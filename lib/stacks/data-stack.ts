@@ -8,7 +8,7 @@ import { CrossRegionBackup } from '../constructs/cross-region-backup';
 import { POSTGRES_PORT, type PostgresInstanceSettings } from '../constructs/postgres';
 import { PrimaryDatabase } from '../constructs/primary-database';
 import { PromotionRunbook } from '../constructs/promotion-runbook';
-import { addReplicaInstance, ReadReplica, type ReplicaInstance } from '../constructs/read-replica';
+import { addReplicaInstance, ReadReplica } from '../constructs/read-replica';
 import { SwitchActions } from '../constructs/switch-actions';
 import { NO_WRITER, WriterEndpoint } from '../constructs/writer-endpoint';
 import { Naming } from '../naming';
@@ -204,17 +204,15 @@ export class DataStack extends ServiceStack {
       });
       current = this.standby.replica;
     }
-    if (!current) {
-      // Rebuilt as a new generation: the instance lives beside the region's lasting key (and vault),
-      // under an id of its own so that CloudFormation creates it rather than replacing the old one.
-      const key = this.founding?.key ?? this.standby!.key;
-      const rebuilt: ReplicaInstance = addReplicaInstance(new Construct(this, `Generation${database.generation}`), {
-        ...replicaSettings(),
-        instanceIdentifier: database.instanceIdentifier,
-        key,
-      });
-      current = rebuilt;
-    }
+    // The key that lasts as long as the region: its instances, logs and vault.
+    const regionKey = this.founding?.key ?? this.standby!.key;
+    // Rebuilt as a new generation: the instance lives beside the region's lasting key and vault,
+    // under an id of its own so that CloudFormation creates it rather than replacing the old one.
+    current ??= addReplicaInstance(new Construct(this, `Generation${database.generation}`), {
+      ...replicaSettings(),
+      instanceIdentifier: database.instanceIdentifier,
+      key: regionKey,
+    });
     this.instance = current.instance;
 
     const copyVaultName = peerNames.name('backupVault', 'data', peer, 'vault');
@@ -230,7 +228,7 @@ export class DataStack extends ServiceStack {
     };
     this.backup = this.standby
       ? new CrossRegionBackup(this, 'Backup', { ...backupCommon, vault: this.standby.backupVault })
-      : new CrossRegionBackup(this, 'Backup', { ...backupCommon, vaultName: this.names.name('backupVault', 'vault'), key: this.founding!.key });
+      : new CrossRegionBackup(this, 'Backup', { ...backupCommon, vaultName: this.names.name('backupVault', 'vault'), key: regionKey });
 
     this.writerEndpoint = new WriterEndpoint(this, 'WriterEndpoint', {
       parameterName: writerParameterName(config, props.region),
@@ -248,7 +246,6 @@ export class DataStack extends ServiceStack {
 
     // The Region switch's custom steps in this region (lib/constructs/region-switch.ts runs them):
     // fence this region, publish its writer, back it up. Named so the plan finds them by name.
-    const vaultKey = this.founding?.key ?? this.standby!.key;
     this.switchActions = new SwitchActions(this, 'SwitchActions', {
       writerParameterName: writerParameterName(config, props.region),
       dbInstanceIdentifier: database.instanceIdentifier,
@@ -256,7 +253,7 @@ export class DataStack extends ServiceStack {
       // The replica of the secret is encrypted with the AWS managed key (DatabaseSecret's replica regions).
       secretKeyArn: this.founding?.key.keyArn,
       backupVaultName: this.backup.vault.backupVaultName,
-      backupVaultKeyArn: vaultKey.keyArn,
+      backupVaultKeyArn: regionKey.keyArn,
       functionNamePrefix: switchActionPrefix(config, props.region),
       logRetention: config.logRetentionDays,
       removalPolicy: this.statefulRemovalPolicy,

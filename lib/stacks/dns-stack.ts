@@ -3,11 +3,11 @@ import type * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import type { RegionName } from '../config';
+import { FOUNDING_REGION, peerOf, type RegionName } from '../config';
 import { FailoverDns, failoverSetIdentifier } from '../constructs/failover-dns';
 import { RegionSwitch, type RegionSwitchRegion } from '../constructs/region-switch';
 import { SWITCH_ACTIONS, type SwitchAction } from '../constructs/switch-actions';
-import { instanceIdentifierOf, switchActionPrefix } from './data-stack';
+import { instanceArn, instanceIdentifierOf, switchActionPrefix } from './data-stack';
 import type { AppStack } from './app-stack';
 import { ServiceStack, type ServiceStackProps } from './service-stack';
 
@@ -44,9 +44,9 @@ export class DnsStack extends ServiceStack {
       loadBalancer: props.apps[region].webTier.loadBalancer,
     });
 
-    const switchRegion = (region: RegionName, role: 'Primary' | 'Secondary'): RegionSwitchRegion => ({
+    const switchRegion = (region: RegionName): RegionSwitchRegion => ({
       region,
-      dbInstanceArn: Arn.format({ service: 'rds', region, resource: 'db', resourceName: instanceIdentifierOf(this.config, region), arnFormat: ArnFormat.COLON_RESOURCE_NAME }, this),
+      dbInstanceArn: instanceArn(this, region, instanceIdentifierOf(this.config, region)),
       // The plan needs the group's ARN with its UUID, which only the group's attribute gives.
       autoScalingGroupArn: (props.apps[region].webTier.autoScalingGroup.node.defaultChild as autoscaling.CfnAutoScalingGroup).attrAutoScalingGroupArn,
       actionFunctionArns: Object.fromEntries(
@@ -55,12 +55,16 @@ export class DnsStack extends ServiceStack {
           Arn.format({ service: 'lambda', region, resource: 'function', resourceName: `${switchActionPrefix(this.config, region)}-${action}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }, this),
         ]),
       ) as Record<SwitchAction, string>,
-      recordSetIdentifier: failoverSetIdentifier(role, region),
+      recordSetIdentifier: failoverSetIdentifier(region === props.primaryRegion ? 'Primary' : 'Secondary', region),
     });
     this.regionSwitch = new RegionSwitch(this, 'RegionSwitch', {
       planName: this.names.name('regionSwitchPlan', 'switch'),
-      primary: switchRegion(props.primaryRegion, 'Primary'),
-      standby: switchRegion(props.standbyRegion, 'Secondary'),
+      // The plan's Regions and PrimaryRegion are create-only (AWS::ARCRegionSwitch::Plan registry
+      // schema, createOnlyProperties): they stay in the founding order whatever `primaryRegion`
+      // says, or the config change after a switch would replace the named plan (which CloudFormation
+      // refuses) and its health checks with it. Either workflow activates either region.
+      primary: switchRegion(FOUNDING_REGION),
+      standby: switchRegion(peerOf(FOUNDING_REGION)),
       hostedZoneId: dns.hostedZoneId,
       recordName: dns.domainName,
       recoveryTimeObjectiveMinutes: dns.regionSwitch.recoveryTimeObjectiveMinutes,
