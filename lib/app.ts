@@ -64,7 +64,7 @@ export function buildApp(app: App, config: EnvironmentConfig, options: BuildAppO
         peerHealthCheckPath: FAILOVER_HEALTH_CHECK_PATHS[region === primaryRegion ? 'Secondary' : 'Primary'],
       }),
   );
-  const dns = new DnsStack(app, { config, apps: web, primaryRegion, standbyRegion, topic: monitoring[REGIONS[0]].topic });
+  const dns = new DnsStack(app, { config, apps: web, topic: monitoring[REGIONS[0]].topic });
 
   // The references above already imply most of this order; stating it keeps `cdk deploy --all`
   // correct even where a later change removes a reference. The replica's region deploys after the

@@ -15,7 +15,8 @@ import { offlineConfig, synthEnvironment } from './support/synth';
  *   C  after switching back: us-east-1's generation-1 replica is the writer, eu-west-1 is rebuilt.
  * Each step must keep every instance that stays in the template exactly as CloudFormation has
  * it (no replacement, no change to SourceDBInstanceIdentifier), and move the writer parameter,
- * the backup plan, the runbook, the replica-lag alarm and the DNS roles with the writer.
+ * the backup plan, the runbook and the replica-lag alarm with the writer, and leave the DNS records
+ * and the Region switch plan's create-only properties alone (the plan decides which region is active).
  */
 
 type Templates = Record<string, CloudFormationTemplate>;
@@ -160,6 +161,18 @@ for (const envName of ['dev', 'prod']) {
       };
       expect(createOnly(B)).toEqual(createOnly(A));
       expect(createOnly(C)).toEqual(createOnly(A));
+    });
+
+    it('leaves the failover records and their health checks as they were: the plan, not config, decides which region is active', () => {
+      const routing = (t: Templates) =>
+        Object.fromEntries(
+          Object.entries(t[name('dns', 'global')].Resources as Record<string, Resource>)
+            .filter(([, r]) => r.Type === 'AWS::Route53::RecordSet' || r.Type === 'AWS::Route53::HealthCheck')
+            .map(([id, r]) => [id, r.Properties]),
+        );
+      expect(Object.keys(routing(A)).length).toBeGreaterThanOrEqual(6);
+      expect(routing(B)).toEqual(routing(A));
+      expect(routing(C)).toEqual(routing(A));
     });
 
     it("points the plan's promotion and custom steps at each region's current instance and at functions its data stack holds", () => {

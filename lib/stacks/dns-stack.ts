@@ -12,12 +12,8 @@ import type { AppStack } from './app-stack';
 import { ServiceStack, type ServiceStackProps } from './service-stack';
 
 export interface DnsStackProps extends Omit<ServiceStackProps, 'service' | 'stateful' | 'region' | 'location'> {
-  /** The app stacks of both regions; the first is the primary. */
+  /** The app stacks of both regions. */
   readonly apps: Readonly<Record<RegionName, AppStack>>;
-  /** The primary region, where the records fail over from. */
-  readonly primaryRegion: RegionName;
-  /** The standby region, where they fail over to. */
-  readonly standbyRegion: RegionName;
   /** The us-east-1 alarm topic, for the health-check alarms. */
   readonly topic: sns.ITopic;
 }
@@ -28,6 +24,11 @@ export interface DnsStackProps extends Omit<ServiceStackProps, 'service' | 'stat
  * It reads the other region's load balancer and both Auto Scaling groups' ARNs through
  * CDK cross-region references; the switch actions' functions and the database instances
  * it names by the naming convention of the data stacks that hold them.
+ *
+ * Nothing here follows `primaryRegion`: which region takes traffic is the plan's to decide,
+ * through its health checks, so the records keep their founding roles (PRIMARY in the founding
+ * region) and the config change after a switch leaves this stack's records and the plan's
+ * create-only properties alone.
  */
 export class DnsStack extends ServiceStack {
   /** Health checks, records and alarms. */
@@ -44,6 +45,7 @@ export class DnsStack extends ServiceStack {
       loadBalancer: props.apps[region].webTier.loadBalancer,
     });
 
+    const [first, second] = [FOUNDING_REGION, peerOf(FOUNDING_REGION)];
     const switchRegion = (region: RegionName): RegionSwitchRegion => ({
       region,
       dbInstanceArn: instanceArn(this, region, instanceIdentifierOf(this.config, region)),
@@ -55,16 +57,16 @@ export class DnsStack extends ServiceStack {
           Arn.format({ service: 'lambda', region, resource: 'function', resourceName: `${switchActionPrefix(this.config, region)}-${action}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }, this),
         ]),
       ) as Record<SwitchAction, string>,
-      recordSetIdentifier: failoverSetIdentifier(region === props.primaryRegion ? 'Primary' : 'Secondary', region),
+      recordSetIdentifier: failoverSetIdentifier(region === first ? 'Primary' : 'Secondary', region),
     });
     this.regionSwitch = new RegionSwitch(this, 'RegionSwitch', {
       planName: this.names.name('regionSwitchPlan', 'switch'),
       // The plan's Regions and PrimaryRegion are create-only (AWS::ARCRegionSwitch::Plan registry
-      // schema, createOnlyProperties): they stay in the founding order whatever `primaryRegion`
-      // says, or the config change after a switch would replace the named plan (which CloudFormation
-      // refuses) and its health checks with it. Either workflow activates either region.
-      primary: switchRegion(FOUNDING_REGION),
-      standby: switchRegion(peerOf(FOUNDING_REGION)),
+      // schema, createOnlyProperties): following `primaryRegion` would make the config change after
+      // a switch replace the named plan (which CloudFormation refuses) and its health checks with it.
+      // Either workflow activates either region.
+      primary: switchRegion(first),
+      standby: switchRegion(second),
       hostedZoneId: dns.hostedZoneId,
       recordName: dns.domainName,
       recoveryTimeObjectiveMinutes: dns.regionSwitch.recoveryTimeObjectiveMinutes,
@@ -74,13 +76,13 @@ export class DnsStack extends ServiceStack {
     this.failover = new FailoverDns(this, 'Failover', {
       zone: route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', { hostedZoneId: dns.hostedZoneId, zoneName: dns.hostedZoneName }),
       domainName: dns.domainName,
-      primary: endpoint(props.primaryRegion),
-      secondary: endpoint(props.standbyRegion),
+      primary: endpoint(first),
+      secondary: endpoint(second),
       requestInterval: Duration.seconds(dns.healthCheckIntervalSeconds),
       failureThreshold: dns.healthCheckFailureThreshold,
       topic: props.topic,
       naming: this.names,
-      activeRegionHealthCheckIds: Object.fromEntries([props.primaryRegion, props.standbyRegion].map((region) => [region, this.regionSwitch.healthCheckIdOf(region)])),
+      activeRegionHealthCheckIds: Object.fromEntries([first, second].map((region) => [region, this.regionSwitch.healthCheckIdOf(region)])),
     });
   }
 }
