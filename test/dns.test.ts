@@ -1,4 +1,5 @@
 import { ENVIRONMENT_NAMES, failoverTimings } from '../lib/config';
+import { healthCheckAttribute } from '../lib/constructs/plan-health-checks';
 import { synthesized } from './support/assembly';
 import { offlineConfig } from './support/synth';
 
@@ -21,8 +22,9 @@ describe.each(['dev', 'prod'] as const)('%s DNS', (envName) => {
   const httpsChecks = ofType('AWS::Route53::HealthCheck').filter(([, c]) => c.Properties.HealthCheckConfig.Type === 'HTTPS');
   const checks = Object.fromEntries(httpsChecks.map(([id, c]) => [c.Properties.HealthCheckConfig.FullyQualifiedDomainName, id]));
   const [planId, plan] = ofType('AWS::ARCRegionSwitch::Plan')[0];
-  /** The plan's own Route 53 health check of a region: healthy only while the plan has made the region active. */
-  const planCheckOf = (region: string) => ({ 'Fn::Select': [plan.Properties.Regions.indexOf(region), { 'Fn::GetAtt': [planId, 'PlanHealthChecks'] }] });
+  const [lookupId, lookup] = ofType('Custom::RegionSwitchPlanHealthChecks')[0];
+  /** The plan's own Route 53 health check of a region, as ARC names it: healthy only while the plan has made the region active. */
+  const planCheckOf = (region: string) => ({ 'Fn::GetAtt': [lookupId, healthCheckAttribute(region)] });
   const albOf = (record: any) => record.AliasTarget.DNSName['Fn::Join'][1][1]['Fn::GetStackOutput'];
 
   it('is deployed once per environment, in us-east-1', () => {
@@ -76,10 +78,31 @@ describe.each(['dev', 'prod'] as const)('%s DNS', (envName) => {
     expect(failover).toHaveLength(2);
     for (const record of failover) {
       const config = resources[record.HealthCheckId.Ref].Properties.HealthCheckConfig;
-      expect(config.ChildHealthChecks).toContainEqual({ 'Fn::Select': [expect.any(Number), { 'Fn::GetAtt': [planId, 'PlanHealthChecks'] }] });
+      expect(config.ChildHealthChecks).toContainEqual({ 'Fn::GetAtt': [lookupId, expect.stringMatching(/^HealthCheckId/)] });
       expect(config.HealthThreshold).toBe(config.ChildHealthChecks.length);
       expect(config.Inverted).toBe(false);
     }
+  });
+
+  // The order of the plan's PlanHealthChecks attribute is not documented; ARC's list names each check's region.
+  it('takes each region\'s plan health check from ARC\'s own list for this plan, record and zone, never from a position in PlanHealthChecks', () => {
+    expect(lookup.Properties).toEqual({
+      ServiceToken: { 'Fn::GetAtt': [expect.stringMatching(/^PlanHealthChecksFunction/), 'Arn'] },
+      PlanArn: { 'Fn::GetAtt': [planId, 'Arn'] },
+      Regions: plan.Properties.Regions,
+      HostedZoneId: config.dns.hostedZoneId,
+      RecordName: config.dns.domainName,
+      PlanHealthChecks: { 'Fn::GetAtt': [planId, 'PlanHealthChecks'] },
+    });
+    expect(JSON.stringify(resources)).not.toContain('"Fn::Select"');
+    const fn = resources[lookup.Properties.ServiceToken['Fn::GetAtt'][0]];
+    expect(fn.Properties).toMatchObject({ Handler: 'plan_health_checks.handler', FunctionName: `${envName}-dns-global-switch-health-checks` });
+    const role = fn.Properties.Role['Fn::GetAtt'][0];
+    const policies = ofType('AWS::IAM::ManagedPolicy').filter(([, p]) => p.Properties.Roles.some((r: any) => r.Ref === role));
+    expect(policies.flatMap(([, p]) => p.Properties.PolicyDocument.Statement.map((s: any) => [s.Action, s.Resource]))).toEqual([
+      ['arc-region-switch:ListRoute53HealthChecks', { 'Fn::GetAtt': [planId, 'Arn'] }],
+      [['logs:CreateLogStream', 'logs:PutLogEvents'], expect.anything()],
+    ]);
   });
 
   it('maps each failover record to its region in the plan, which lives in us-east-1 with both regions', () => {

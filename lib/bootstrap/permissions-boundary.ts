@@ -62,7 +62,8 @@ export const BOUNDED_KMS_ACTIONS = [
 
 /**
  * What the Region switch roles call outside the bounded services, action by action: the plan's
- * execution role (the blocks' sample policies, docs/disaster-recovery.md) and its approval role.
+ * execution role (the blocks' sample policies, docs/disaster-recovery.md), its approval role, and
+ * the dns-global stack's lookup of the plan's health checks (lib/constructs/plan-health-checks.ts).
  * All of it reads or runs what already exists; none of it writes IAM.
  */
 export const REGION_SWITCH_ACTIONS = [
@@ -70,6 +71,7 @@ export const REGION_SWITCH_ACTIONS = [
   'arc-region-switch:GetPlan',
   'arc-region-switch:GetPlanExecution',
   'arc-region-switch:ListPlanExecutions',
+  'arc-region-switch:ListRoute53HealthChecks',
   'iam:SimulatePrincipalPolicy',
   'lambda:GetFunction',
   'lambda:InvokeFunction',

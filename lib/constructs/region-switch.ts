@@ -1,4 +1,4 @@
-import { Arn, ArnFormat, Fn, Stack, Token } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Stack, Token } from 'aws-cdk-lib';
 import * as arc from 'aws-cdk-lib/aws-arcregionswitch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
@@ -95,18 +95,6 @@ export class RegionSwitch extends Construct {
     });
     // The plan evaluates its role's permissions; let them exist first.
     this.plan.node.addDependency(policy);
-  }
-
-  /**
-   * The ID of the plan's Route 53 health check for `region`: healthy while the plan has that
-   * region active. `PlanHealthChecks` lists one per region; the AWS provider's acceptance test
-   * reads them back in the plan's region order (first region first), which is what this relies on
-   * — docs/disaster-recovery.md has the command that verifies it after a deploy.
-   */
-  public healthCheckIdOf(region: string): string {
-    const index = this.regions.indexOf(region);
-    if (index < 0) throw new Error(`${region} is not a region of the plan (${this.regions.join(', ')})`);
-    return Fn.select(index, this.plan.attrPlanHealthChecks);
   }
 
   /** The workflow that activates `target` and deactivates `other`. */

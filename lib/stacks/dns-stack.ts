@@ -5,6 +5,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { FOUNDING_REGION, peerOf, type RegionName } from '../config';
 import { FailoverDns, failoverSetIdentifier } from '../constructs/failover-dns';
+import { PlanHealthChecks } from '../constructs/plan-health-checks';
 import { RegionSwitch, type RegionSwitchRegion } from '../constructs/region-switch';
 import { SWITCH_ACTIONS, type SwitchAction } from '../constructs/switch-actions';
 import { instanceArn, instanceIdentifierOf, switchActionPrefix } from './data-stack';
@@ -73,6 +74,17 @@ export class DnsStack extends ServiceStack {
       approvalTimeoutMinutes: dns.regionSwitch.approvalTimeoutMinutes,
     });
 
+    // Which of the plan's checks serves which region: ARC says, not the order of PlanHealthChecks.
+    const planHealthChecks = new PlanHealthChecks(this, 'PlanHealthChecks', {
+      plan: this.regionSwitch.plan,
+      regions: this.regionSwitch.regions,
+      hostedZoneId: dns.hostedZoneId,
+      recordName: dns.domainName,
+      functionName: this.names.name('lambdaFunction', 'switch-health-checks'),
+      logRetention: this.config.logRetentionDays,
+      removalPolicy: this.statefulRemovalPolicy,
+    });
+
     this.failover = new FailoverDns(this, 'Failover', {
       zone: route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', { hostedZoneId: dns.hostedZoneId, zoneName: dns.hostedZoneName }),
       domainName: dns.domainName,
@@ -82,7 +94,7 @@ export class DnsStack extends ServiceStack {
       failureThreshold: dns.healthCheckFailureThreshold,
       topic: props.topic,
       naming: this.names,
-      activeRegionHealthCheckIds: Object.fromEntries([first, second].map((region) => [region, this.regionSwitch.healthCheckIdOf(region)])),
+      activeRegionHealthCheckIds: Object.fromEntries([first, second].map((region) => [region, planHealthChecks.healthCheckIdOf(region)])),
     });
   }
 }

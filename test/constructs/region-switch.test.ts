@@ -121,13 +121,6 @@ describe('RegionSwitch', () => {
     expect(planId).toMatch(/^SwitchPlan/);
   });
 
-  it('reads the plan health check of each region from PlanHealthChecks in the plan region order', () => {
-    const { rs } = synth();
-    const stack = Stack.of(rs);
-    expect(stack.resolve(rs.healthCheckIdOf('eu-west-1'))).toEqual({ 'Fn::Select': [1, { 'Fn::GetAtt': [expect.stringMatching(/^SwitchPlan/), 'PlanHealthChecks'] }] });
-    expect(() => rs.healthCheckIdOf('ap-south-1')).toThrow(/not a region of the plan/);
-  });
-
   it('refuses a plan name Region switch would reject', () => {
     expect(() => synth({ planName: 'a-plan-name-that-is-far-too-long-for-arc' })).toThrow(NamingError);
   });

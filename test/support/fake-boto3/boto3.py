@@ -1,4 +1,4 @@
-"""A stand-in for boto3 in test/switch-actions-handler.test.ts: every call is recorded, and
+"""A stand-in for boto3 in the Lambda handlers' tests (test/*-handler.test.ts): every call is recorded, and
 answered from (and applied to) the JSON state in $FAKE_BOTO3_STATE, so a second run sees
 what the first one did."""
 
@@ -72,5 +72,22 @@ class _Client:
         return {"BackupJobId": job["BackupJobId"]}
 
 
+    # ARC Region switch: the plan's health checks in state["planHealthChecks"], state["pageSize"] to a page
+    def _list_route53_health_checks(self, state, arn, hostedZoneId=None, recordName=None, nextToken=None):
+        listed = state["planHealthChecks"].get(arn, [])
+        start = int(nextToken or 0)
+        size = state.get("pageSize", 100)
+        page = {"healthChecks": listed[start : start + size]}
+        if start + size < len(listed):
+            page["nextToken"] = str(start + size)
+        if state.get("appearAfterCalls") and len(state["calls"]) < state["appearAfterCalls"]:
+            page = {"healthChecks": []}
+        return page
+
+
 def client(service, **kwargs):
+    if service in _load().get("unknownServices", []):
+        from botocore.exceptions import UnknownServiceError
+
+        raise UnknownServiceError(f"Unknown service: '{service}'")
     return _Client(service)

@@ -1,0 +1,1 @@
+"""Just enough of botocore for the handlers under test: its exceptions."""

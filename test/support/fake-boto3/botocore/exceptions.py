@@ -1,0 +1,5 @@
+"""The botocore exceptions the handlers catch."""
+
+
+class UnknownServiceError(Exception):
+    pass
