@@ -35,7 +35,7 @@ function run(file: string, requestType: 'Create' | 'Update' | 'Delete', properti
     env: { PATH: process.env.PATH, PYTHONPATH: [FAKE, HANDLER_DIR].join(path.delimiter), PYTHONDONTWRITEBYTECODE: '1', FAKE_BOTO3_STATE: file, AWS_REGION: 'us-east-1', LIST_WAIT_SECONDS: '0', LIST_ATTEMPTS: '3' },
     encoding: 'utf8',
   });
-  const responses = JSON.parse(out.trim().split('\n').pop()!);
+  const responses = JSON.parse(out.trim().split('\n').pop()!) as Array<{ contentType: string; body: Record<string, any> }>;
   expect(responses).toHaveLength(1);
   const calls = JSON.parse(readFileSync(file, 'utf8')).calls as Array<{ service: string; operation: string; args: Record<string, unknown> }>;
   return { ...responses[0], calls };

@@ -1,5 +1,5 @@
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
-import { validateConfig, ENVIRONMENTS, type EnvironmentConfig, type RegionName } from '../lib/config';
+import { ENVIRONMENTS, validateConfig, withRegionRoles, type RegionName } from '../lib/config';
 import { findUnsafeChanges, formatChange, type CloudFormationTemplate } from '../lib/review/change-safety';
 import { NO_WRITER } from '../lib/constructs/writer-endpoint';
 import { deployWaves } from '../lib/stacks/pipeline-stack';
@@ -22,11 +22,6 @@ import { offlineConfig, synthEnvironment } from './support/synth';
 type Templates = Record<string, CloudFormationTemplate>;
 type Resource = { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string };
 
-function withRoles(base: EnvironmentConfig, primaryRegion: RegionName, generations: Partial<Record<RegionName, number>>): EnvironmentConfig {
-  const settings = ENVIRONMENTS[base.name];
-  return validateConfig(base.name, { ...settings, account: base.account, primaryRegion, database: { ...settings.database, generations } });
-}
-
 function templates(assembly: CloudAssembly): Templates {
   return Object.fromEntries(assembly.stacks.map((stack) => [stack.stackName, stack.template as CloudFormationTemplate]));
 }
@@ -46,8 +41,8 @@ const arn = (region: string, account: string, identifier: string) => `arn:aws:rd
 for (const envName of ['dev', 'prod']) {
   describe(`${envName}: swapping the region roles in config`, () => {
     const a = offlineConfig(envName);
-    const b = withRoles(a, 'eu-west-1', { 'us-east-1': 1 });
-    const c = withRoles(a, 'us-east-1', { 'us-east-1': 1, 'eu-west-1': 1 });
+    const b = withRegionRoles(a, 'eu-west-1', { 'us-east-1': 1 });
+    const c = withRegionRoles(a, 'us-east-1', { 'us-east-1': 1, 'eu-west-1': 1 });
     const [A, B, C] = [a, b, c].map((config) => templates(synthEnvironment(config, undefined, { rulePacks: false, includePipeline: false })));
     const name = (service: string, region: string) => `${envName}-${service}-${region}`;
     const data = (t: Templates, region: RegionName) => t[name('data', region)];
@@ -223,7 +218,7 @@ describe('region roles that cannot be', () => {
 describe('the pipeline after a switch', () => {
   it('deploys and checks the new standby (us-east-1) before the new primary (eu-west-1)', () => {
     const base = offlineConfig('prod');
-    const waves = deployWaves(withRoles(base, 'eu-west-1', { 'us-east-1': 1 }));
+    const waves = deployWaves(withRegionRoles(base, 'eu-west-1', { 'us-east-1': 1 }));
     expect(waves.map((wave) => [wave.id, wave.stackNames])).toEqual([
       ['Stateful', ['prod-network-us-east-1', 'prod-data-us-east-1', 'prod-network-eu-west-1', 'prod-data-eu-west-1']],
       ['Standby', ['prod-app-us-east-1', 'prod-monitoring-us-east-1']],

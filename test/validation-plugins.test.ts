@@ -56,9 +56,12 @@ describe('cfn-guard scoped to the rules that can apply to each template', () => 
 
   it('runs on each template only the rules that select one of its types', () => {
     const rulesFor_ = (stack: string): string[] => rulesFor(ruleFiles, resourceTypesIn(prod.templatePath(stack))).map((file) => path.basename(file));
-    // The DNS stack holds health checks, records, alarms and no bucket or database.
-    expect(rulesFor_('prod-dns-global').length).toBeLessThan(10);
-    expect(rulesFor_('prod-dns-global')).not.toContain('ct-s3-pr-1.guard');
+    // The DNS stack holds health checks, records, alarms, the Region switch plan and its health-check
+    // lookup (a function with its role, policy, log group and key), and no bucket or database.
+    expect(rulesFor_('prod-dns-global').length).toBeLessThan(20);
+    expect(rulesFor_('prod-dns-global')).toEqual(expect.arrayContaining(['ct-kms-pr-1.guard']));
+    expect(rulesFor_('prod-dns-global')).not.toEqual(expect.arrayContaining(['ct-s3-pr-1.guard']));
+    expect(rulesFor_('prod-dns-global')).not.toEqual(expect.arrayContaining(['ct-rds-pr-1.guard']));
     expect(rulesFor_('prod-data-us-east-1')).toEqual(expect.arrayContaining(['ct-rds-pr-1.guard']));
     const runs = prod.stackNames.reduce((sum, stack) => sum + rulesFor_(stack).length, 0);
     expect(runs).toBeLessThan((ruleFiles.length * prod.stackNames.length) / 5);

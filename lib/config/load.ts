@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { ENVIRONMENTS, type EnvironmentSettings } from './environments';
-import { environmentConfigSchema, PLACEHOLDER_ACCOUNT, type EnvironmentConfig } from './schema';
+import { environmentConfigSchema, PLACEHOLDER_ACCOUNT, type EnvironmentConfig, type RegionName } from './schema';
 
 /** The CDK context keys the app reads (`-c key=value`), only in `bin/app.ts`. */
 export const CONTEXT_KEYS = {
@@ -92,6 +92,16 @@ export function loadConfig(envName: unknown, options: LoadConfigOptions = {}): E
     throw new ConfigError(`Unknown environment ${JSON.stringify(envName)} (from -c env=…): expected one of ${Object.keys(environments).join(', ')}`);
   }
   return validateConfig(envName, environments[envName], options.defaultAccount);
+}
+
+/**
+ * The environment with other region roles: the config change after a Region switch
+ * (docs/disaster-recovery.md, "After a switch"), validated like any other.
+ * @throws ConfigError when the roles are impossible (e.g. the founding region as standby with its first writer)
+ */
+export function withRegionRoles(config: EnvironmentConfig, primaryRegion: RegionName, generations: Partial<Record<RegionName, number>>, environments: Record<string, EnvironmentSettings> = ENVIRONMENTS): EnvironmentConfig {
+  const settings = environments[config.name];
+  return validateConfig(config.name, { ...settings, account: config.account, primaryRegion, database: { ...settings.database, generations } });
 }
 
 /**
