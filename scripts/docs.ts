@@ -1,4 +1,4 @@
-/** Rewrites the tables the docs generate from the config (settings, failover timings). Usage: npm run docs */
+/** Rewrites the tables the docs generate from the config (settings, failover timings, recovery-time budget). Usage: npm run docs */
 import { GENERATED_TABLES, writeTable } from '../lib/docs/tables';
 
 for (const table of GENERATED_TABLES) {

@@ -1,13 +1,32 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { validateConfig, ENVIRONMENTS } from '../lib/config';
+import { validateConfig, ENVIRONMENT_NAMES, ENVIRONMENTS, loadConfig } from '../lib/config';
 import { ARCHITECTURE_DOT, ARCHITECTURE_ENVIRONMENT, ARCHITECTURE_PNG, architectureDot } from '../lib/docs/architecture-diagram';
 import { configReferenceTable } from '../lib/docs/config-reference';
+import { approvalTimeoutMinutes, PLAN_STEP_TIMEOUT_MINUTES, recoveryBudget, SWITCH_ACTION_TIMEOUT_SECONDS } from '../lib/docs/recovery-budget';
 import { embeddedTable, GENERATED_TABLES } from '../lib/docs/tables';
 import { synthesized } from './support/assembly';
 import { ASSEMBLY_ROOT } from './support/synth';
 
 const readme = readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+const disasterRecovery = readFileSync(path.join(__dirname, '..', 'docs', 'disaster-recovery.md'), 'utf8');
+
+type Resource = { Type: string; Properties: any };
+type PlanStep = { Name: string; ExecutionBlockType: string; ExecutionBlockConfiguration: Record<string, any> };
+
+/** Every resource of `type` in an environment's synthesized stack. */
+function resourcesOf(envName: string, stackName: string, type: string): Resource[] {
+  return Object.values(synthesized(envName).template(stackName).toJSON().Resources as Record<string, Resource>).filter((r) => r.Type === type);
+}
+
+/** A workflow's steps, the parallel ones included, each with the timeout its block configuration gives. */
+function stepTimeouts(steps: PlanStep[]): Array<[string, string, number | undefined]> {
+  return steps.flatMap((step) => {
+    const [config] = Object.values(step.ExecutionBlockConfiguration);
+    if (step.ExecutionBlockType === 'Parallel') return stepTimeouts(config.Steps);
+    return [[step.Name, step.ExecutionBlockType, config.TimeoutMinutes ?? config.timeoutMinutes]];
+  });
+}
 
 describe('the docs', () => {
   it.each(GENERATED_TABLES.map((t) => [`${t.file} ${t.name}`, t] as const))('embed the %s table as the config gives it (npm run docs rewrites it)', (_name, table) => {
@@ -33,6 +52,36 @@ describe('the docs', () => {
   });
 });
 
+describe.each(ENVIRONMENT_NAMES)('the %s recovery-time budget', (envName) => {
+  const config = loadConfig(envName);
+  const budget = recoveryBudget(config);
+  const [plan] = resourcesOf(envName, `${envName}-dns-global`, 'AWS::ARCRegionSwitch::Plan');
+
+  it('counts against the recovery time objective the plan reports against', () => {
+    expect(plan.Properties.RecoveryTimeObjectiveMinutes).toBe(budget.rtoMinutes);
+  });
+
+  it.each(['us-east-1', 'eu-west-1'])('uses the timeouts of every step of the workflow that activates %s', (region) => {
+    const workflow = plan.Properties.Workflows.find((w: { WorkflowTargetRegion: string }) => w.WorkflowTargetRegion === region);
+    const expected: Array<[string, string, number | undefined]> = Object.entries(PLAN_STEP_TIMEOUT_MINUTES).map(([name, minutes]) => [name, expect.any(String) as unknown as string, minutes]);
+    const approval = approvalTimeoutMinutes(config);
+    if (approval !== undefined) expected.unshift(['approve', 'ManualApproval', approval]);
+    expect(stepTimeouts(workflow.Steps)).toEqual(expected);
+  });
+
+  it('gives each switch action the Lambda timeout it states, in both regions', () => {
+    for (const region of ['us-east-1', 'eu-west-1']) {
+      const actions = resourcesOf(envName, `${envName}-data-${region}`, 'AWS::Lambda::Function').filter((f) => /-switch-/.test(f.Properties.FunctionName));
+      expect(actions.map((f) => f.Properties.Timeout)).toEqual([SWITCH_ACTION_TIMEOUT_SECONDS, SWITCH_ACTION_TIMEOUT_SECONDS, SWITCH_ACTION_TIMEOUT_SECONDS]);
+    }
+  });
+
+  it('pages from the other region after the probe minutes it states', () => {
+    const [alarm] = resourcesOf(envName, `${envName}-monitoring-eu-west-1`, 'AWS::CloudWatch::Alarm').filter((a) => /-probe-us-east-1$/.test(a.Properties.AlarmName));
+    expect(alarm.Properties.Period * alarm.Properties.EvaluationPeriods).toBe(budget.probeAlarmMinutes * 60);
+  });
+});
+
 describe('the README', () => {
   it('is short: what it is, two commands, configuration, deploy, links', () => {
     expect(readme.split('\n').length).toBeLessThanOrEqual(250);
@@ -43,6 +92,13 @@ describe('the README', () => {
   it('shows the error synth really prints for a bad setting', () => {
     const sample = /\$ npx cdk synth -c env=prod\n(.+)\n/.exec(readme)![1];
     expect(() => validateConfig('prod', { ...ENVIRONMENTS.prod, app: { ...ENVIRONMENTS.prod.app, minCapacity: 1, desiredCapacity: 3 } })).toThrow(sample);
+  });
+
+  it('runs the disaster-recovery commands exactly as docs/disaster-recovery.md gives them', () => {
+    const section = readme.slice(readme.indexOf('## Disaster recovery'), readme.indexOf('\n## ', readme.indexOf('## Disaster recovery') + 1));
+    const commands = [...section.matchAll(/`(aws [^`]+|curl [^`]+|dig [^`]+)`/g)].map(([, command]) => command);
+    expect(commands.length).toBeGreaterThanOrEqual(5);
+    for (const command of commands) expect(disasterRecovery).toContain(command);
   });
 
   it('links only to files that exist', () => {

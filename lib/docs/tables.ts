@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ENVIRONMENT_NAMES, failoverTimings, loadConfig } from '../config';
 import { configReferenceTable } from './config-reference';
+import { recoveryBudgetTable, recoverySummaryTable } from './recovery-budget';
 
 /** A table generated from the config into a Markdown file, between two marker comments. */
 export interface GeneratedTable {
@@ -13,38 +14,46 @@ export interface GeneratedTable {
   readonly render: () => string;
 }
 
-/** Failover detection and cutover per environment, from the health-check settings. */
+/** Failover detection, and detection plus one alias TTL, per environment, from the health-check settings. */
 export function failoverTable(): string {
   const rows = ENVIRONMENT_NAMES.map((envName) => {
     const { dns } = loadConfig(envName);
     const { detectionSeconds, cutoverSeconds } = failoverTimings(dns.healthCheckIntervalSeconds, dns.healthCheckFailureThreshold);
     return `| ${envName} | ${dns.healthCheckIntervalSeconds} s | ${dns.healthCheckFailureThreshold} | ${detectionSeconds} s | ≤ ${cutoverSeconds} s |`;
   });
-  return ['| environment | interval | threshold | detection | cutover |', '|---|---|---|---|---|', ...rows].join('\n');
+  return ['| environment | interval | threshold | detection | detection + one TTL |', '|---|---|---|---|---|', ...rows].join('\n');
 }
 
 /** Every generated table of the docs; `npm run docs` rewrites them, a test checks they are current. */
 export const GENERATED_TABLES: readonly GeneratedTable[] = [
   { file: 'docs/configuration.md', name: 'config-reference', render: configReferenceTable },
   { file: 'docs/architecture.md', name: 'failover-timings', render: failoverTable },
+  { file: 'docs/disaster-recovery.md', name: 'recovery-budget', render: recoveryBudgetTable },
+  { file: 'README.md', name: 'recovery-summary', render: recoverySummaryTable },
 ];
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-/** The table as the file holds it now. @throws Error when the file lacks the markers */
-export function embeddedTable(table: GeneratedTable): string {
-  const text = readFileSync(path.join(ROOT, table.file), 'utf8');
+/** Where the table sits in its file's text: after the start marker, before the end marker. @throws Error when the file lacks the markers */
+function tableSpan(table: GeneratedTable, text: string): { from: number; to: number } {
   const [start, end] = [`<!-- ${table.name}:start -->`, `<!-- ${table.name}:end -->`];
   const from = text.indexOf(start);
   const to = text.indexOf(end);
   if (from < 0 || to < from) throw new Error(`${table.file} lacks the markers ${start} … ${end}`);
-  return text.slice(from + start.length, to).trim();
+  return { from: from + start.length, to };
 }
 
-/** Rewrites the table in its file from the config. */
+/** The table as the file holds it now. @throws Error when the file lacks the markers */
+export function embeddedTable(table: GeneratedTable): string {
+  const text = readFileSync(path.join(ROOT, table.file), 'utf8');
+  const { from, to } = tableSpan(table, text);
+  return text.slice(from, to).trim();
+}
+
+/** Rewrites the table between its markers from the config (an empty span too). */
 export function writeTable(table: GeneratedTable): void {
   const file = path.join(ROOT, table.file);
   const text = readFileSync(file, 'utf8');
-  const current = embeddedTable(table);
-  writeFileSync(file, text.replace(current, table.render()));
+  const { from, to } = tableSpan(table, text);
+  writeFileSync(file, `${text.slice(0, from)}\n${table.render()}\n${text.slice(to)}`);
 }
