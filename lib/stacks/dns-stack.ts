@@ -70,7 +70,7 @@ export class DnsStack extends ServiceStack {
       hostedZoneId: dns.hostedZoneId,
       recordName: dns.domainName,
       recoveryTimeObjectiveMinutes: dns.regionSwitch.recoveryTimeObjectiveMinutes,
-      approvalTimeoutMinutes: dns.regionSwitch.approvalTimeoutMinutes,
+      approval: dns.regionSwitch.approval,
     });
 
     this.failover = new FailoverDns(this, 'Failover', {
