@@ -61,6 +61,14 @@ describe('a bad configuration', () => {
     ['a malformed maintenance window', 'dev', (s) => (s.database.maintenanceWindow = 'sunday 5am'), /database\.maintenanceWindow: must be ddd:hh:mm-ddd:hh:mm in UTC/],
     ['an Enhanced Monitoring interval RDS lacks', 'dev', (s) => (s.database.monitoringIntervalSeconds = 20), /database\.monitoringIntervalSeconds: must be 1, 5, 10, 15, 30 or 60/],
     ['unprotected state in prod', 'prod', (s) => (s.protectStatefulResources = false), /protectStatefulResources: must be true in prod/],
+    [
+      'a Region switch without approval where state is protected',
+      'prod',
+      (s) => (s.dns.regionSwitch.approval = false),
+      /dns\.regionSwitch\.approval: must be \{ timeoutMinutes \} where protectStatefulResources is true: a switch promotes a database and cannot be undone, so a second person approves it/,
+    ],
+    ['a Region switch approval that is neither settings nor false', 'dev', (s) => (s.dns.regionSwitch.approval = true), /dns\.regionSwitch\.approval: must be \{ timeoutMinutes \} or false/],
+    ['a Region switch approval with no time to answer', 'test', (s) => (s.dns.regionSwitch.approval = { timeoutMinutes: 0 }), /dns\.regionSwitch\.approval\.timeoutMinutes: Too small/],
     ['a pipeline source that is not a connection', 'dev', (s) => (s.pipeline.connectionArn = 'arn:aws:codecommit:us-east-1:111111111111:webtier'), /pipeline\.connectionArn: must be a CodeConnections connection ARN/],
     ['a repository without its owner', 'dev', (s) => (s.pipeline.repository = 'webtier-infra'), /pipeline\.repository: must be owner\/name/],
     ['a branch name git refuses', 'dev', (s) => (s.pipeline.branch = 'release..1'), /pipeline\.branch: must be a git branch name/],
@@ -89,6 +97,11 @@ describe('a bad configuration', () => {
     expect(() => loadConfig('no-such-env')).toThrow(new ConfigError(`Unknown environment "no-such-env" (from -c env=…): expected one of ${ENVIRONMENT_NAMES.join(', ')}`));
     expect(() => loadConfig('toString')).toThrow(/Unknown environment "toString"/);
     expect(() => loadConfig(42)).toThrow(/Unknown environment 42/);
+  });
+
+  it('lets an environment that does not protect state switch regions without approval, as dev ships', () => {
+    expect(loadConfig('dev').dns.regionSwitch.approval).toBe(false);
+    expect(validateConfig('test', settingsWith('test', (s) => (s.dns.regionSwitch.approval = false))).dns.regionSwitch.approval).toBe(false);
   });
 
   it('lists every problem when there are several', () => {

@@ -254,8 +254,22 @@ export const environmentConfigSchema = z
       regionSwitch: z.strictObject({
         /** The recovery time objective the plan reports each execution against (AWS::ARCRegionSwitch::Plan allows 1–10080). */
         recoveryTimeObjectiveMinutes: z.number().int().min(1).max(10080),
-        /** How long the approval step waits for a person before the switch fails. */
-        approvalTimeoutMinutes: z.number().int().min(1).max(1440),
+        /**
+         * The manual approval each activation starts with, or `false` for none: the plan then starts
+         * by fencing, so one engineer can run a drill alone. With it, a second person (one who may
+         * assume the plan's approval role) confirms each switch; required where
+         * `protectStatefulResources` is true, since a switch promotes a database and cannot be undone.
+         */
+        approval: z.union(
+          [
+            z.literal(false),
+            z.strictObject({
+              /** How long the approval step waits for a person before the switch fails. */
+              timeoutMinutes: z.number().int().min(1).max(1440),
+            }),
+          ],
+          { message: 'must be { timeoutMinutes } or false' },
+        ),
       }),
     }),
     /** Days every log group (flow logs, database logs, …) keeps its events: a CloudWatch Logs period of at least 365. */
@@ -334,6 +348,13 @@ export const environmentConfigSchema = z
         code: 'custom',
         path: ['database', 'generations', FOUNDING_REGION],
         message: `must be at least 1 while ${FOUNDING_REGION} is the standby: its first instance was created as the writer and cannot become a replica of ${config.primaryRegion}; generation 1 builds a new replica beside it`,
+      });
+    }
+    if (config.protectStatefulResources && config.dns.regionSwitch.approval === false) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dns', 'regionSwitch', 'approval'],
+        message: 'must be { timeoutMinutes } where protectStatefulResources is true: a switch promotes a database and cannot be undone, so a second person approves it',
       });
     }
     if (config.name === 'prod') {

@@ -36,22 +36,28 @@ export interface RegionSwitchProps {
   readonly recordName: string;
   /** The recovery time objective the plan reports executions against. */
   readonly recoveryTimeObjectiveMinutes: number;
-  /** How long the approval step waits for a person before the execution fails. */
-  readonly approvalTimeoutMinutes: number;
-  /** The role whose holders approve a switch. @default a role that principals of this account may assume where their own policies allow */
-  readonly approvalRole?: iam.IRole;
+  /** The person's approval each workflow starts with, or `false` for none: the workflows then start by fencing. */
+  readonly approval: RegionSwitchApproval | false;
 }
 
-/** Step names of each activation workflow, in order; a nested array runs in parallel. */
+/** The manual approval step that opens each activation workflow. */
+export interface RegionSwitchApproval {
+  /** How long the approval step waits for a person before the execution fails. */
+  readonly timeoutMinutes: number;
+  /** The role whose holders approve a switch. @default a role that principals of this account may assume where their own policies allow */
+  readonly role?: iam.IRole;
+}
+
+/** Step names of each activation workflow, in order (`approve` only with an approval); a nested array runs in parallel. */
 export const SWITCH_STEPS = ['approve', 'fence-deactivating-region', 'promote-database', 'publish-writer', 'scale-app', ['shift-dns', 'backup']] as const;
 
 /**
  * An Amazon ARC Region switch plan (active/passive) whose activation of either region runs,
- * in order: a person's approval; fencing the region being deactivated (skipped in ungraceful
- * mode, when that region may not answer); promoting the activated region's read replica;
- * publishing it as the writer (parameter and secret); scaling its Auto Scaling group to the
- * other region's capacity; then, in parallel, moving DNS (the plan's Route 53 health checks)
- * and an on-demand backup. Every step but fencing acts in the region being activated.
+ * in order: a person's approval, where props ask for one; fencing the region being deactivated
+ * (skipped in ungraceful mode, when that region may not answer); promoting the activated
+ * region's read replica; publishing it as the writer (parameter and secret); scaling its Auto
+ * Scaling group to the other region's capacity; then, in parallel, moving DNS (the plan's
+ * Route 53 health checks) and an on-demand backup. Every step but fencing acts in the region being activated.
  *
  * The execution role holds exactly the sample policies of the blocks used
  * (https://docs.aws.amazon.com/r53recovery/latest/dg/security_iam_region_switch_execution_blocks.html),
@@ -62,8 +68,8 @@ export class RegionSwitch extends Construct {
   public readonly plan: arc.CfnPlan;
   /** The role the plan executes as. */
   public readonly executionRole: iam.Role;
-  /** The role that may approve the approval step. */
-  public readonly approvalRole: iam.IRole;
+  /** The role that may approve the approval step; undefined when the workflows have none. */
+  public readonly approvalRole?: iam.IRole;
   /** The regions in the plan's order: primary, standby. */
   public readonly regions: readonly [string, string];
 
@@ -73,7 +79,7 @@ export class RegionSwitch extends Construct {
     this.regions = [props.primary.region, props.standby.region];
     const planArn = this.planArnPattern(props.planName);
 
-    this.approvalRole = props.approvalRole ?? this.createApprovalRole(props.planName, planArn);
+    if (props.approval) this.approvalRole = props.approval.role ?? this.createApprovalRole(props.planName, planArn);
     this.executionRole = new iam.Role(this, 'ExecutionRole', {
       description: `Executes the Region switch plan ${props.planName}`,
       // The service principal of the plan's execution role: the AWS provider's acceptance test
@@ -101,18 +107,13 @@ export class RegionSwitch extends Construct {
   private activation(props: RegionSwitchProps, target: RegionSwitchRegion, other: RegionSwitchRegion): arc.CfnPlan.WorkflowProperty {
     const both = [props.primary, props.standby];
     const lambdas = (action: SwitchAction) => both.map((r) => ({ arn: r.actionFunctionArns[action] }));
-    const [approve, fence, promote, publish, scale, [dns, backup]] = SWITCH_STEPS;
+    const [, fence, promote, publish, scale, [dns, backup]] = SWITCH_STEPS;
     return {
       workflowTargetAction: 'activate',
       workflowTargetRegion: target.region,
       workflowDescription: `Make ${target.region} the active region and ${other.region} passive`,
       steps: [
-        {
-          name: approve,
-          description: 'A person confirms the switch: it promotes a database and cannot be undone by running the plan again',
-          executionBlockType: 'ManualApproval',
-          executionBlockConfiguration: { executionApprovalConfig: { approvalRole: this.approvalRole.roleArn, timeoutMinutes: props.approvalTimeoutMinutes } },
-        },
+        ...this.approvalSteps(props.approval),
         {
           name: fence,
           description: 'The deactivated region stops taking writes: its writer parameter becomes "none"',
@@ -184,6 +185,19 @@ export class RegionSwitch extends Construct {
     };
   }
 
+  /** The approval step, or none when the workflows start at fencing. */
+  private approvalSteps(approval: RegionSwitchApproval | false): arc.CfnPlan.StepProperty[] {
+    if (!approval || !this.approvalRole) return [];
+    return [
+      {
+        name: SWITCH_STEPS[0],
+        description: 'A person confirms the switch: it promotes a database and cannot be undone by running the plan again',
+        executionBlockType: 'ManualApproval',
+        executionBlockConfiguration: { executionApprovalConfig: { approvalRole: this.approvalRole.roleArn, timeoutMinutes: approval.timeoutMinutes } },
+      },
+    ];
+  }
+
   /** The plan's ARN without its six-character suffix, which the service assigns: `plan/<name>:*`. */
   private planArnPattern(planName: string): string {
     return Arn.format({ service: 'arc-region-switch', region: '', resource: 'plan', resourceName: `${planName}:*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, Stack.of(this));
@@ -223,7 +237,7 @@ export class RegionSwitch extends Construct {
         new iam.PolicyStatement({ actions: ['iam:SimulatePrincipalPolicy'], resources: [this.executionRole.roleArn] }),
         new iam.PolicyStatement({ actions: ['arc-region-switch:GetPlan', 'arc-region-switch:GetPlanExecution', 'arc-region-switch:ListPlanExecutions'], resources: [planArn] }),
         // Manual approval: security_iam_region_switch_manual_approval.html
-        new iam.PolicyStatement({ actions: ['arc-region-switch:ApprovePlanExecutionStep'], resources: [planArn] }),
+        ...(props.approval ? [new iam.PolicyStatement({ actions: ['arc-region-switch:ApprovePlanExecutionStep'], resources: [planArn] })] : []),
         // Custom action Lambda: security_iam_region_switch_lambda.html
         new iam.PolicyStatement({ actions: ['lambda:GetFunction', 'lambda:InvokeFunction'], resources: both.flatMap((r) => Object.values(r.actionFunctionArns)) }),
         // RDS promote: security_iam_region_switch_rds.html lists these on "*"; here the two instances.

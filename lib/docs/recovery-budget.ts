@@ -2,11 +2,12 @@ import { ALIAS_TTL_SECONDS, ENVIRONMENT_NAMES, failoverTimings, loadConfig, type
 
 /**
  * How long the plan's approval step waits for a person, or undefined where the plan has no
- * approval step. The one place the docs read `dns.regionSwitch.approvalTimeoutMinutes`, so a change
+ * approval step. The one place the docs read `dns.regionSwitch.approval`, so a change
  * to that setting's shape touches one line here.
  */
 export function approvalTimeoutMinutes(config: EnvironmentConfig): number | undefined {
-  return config.dns.regionSwitch.approvalTimeoutMinutes;
+  const { approval } = config.dns.regionSwitch;
+  return approval === false ? undefined : approval.timeoutMinutes;
 }
 
 /**
@@ -95,7 +96,7 @@ export function recoveryBudgetTable(): string {
     row('1. Detection: Route 53 marks the active region unhealthy (its alarm pages one 60 s period later)', (b, c) => `${b.detectionSeconds} s (${c.dns.healthCheckIntervalSeconds} s × ${c.dns.healthCheckFailureThreshold})`, `config \`dns.healthCheckIntervalSeconds\` × \`healthCheckFailureThreshold\` (Route 53's request interval and failure threshold, ${SOURCES.route53Values})`),
     row('1. Detection: the other region\'s probe alarm pages', (b) => `${b.probeAlarmMinutes} min`, `\`healthCheckFailureThreshold\` failed one-minute probes in a row (lib/constructs/peer-region-probe.ts)`),
     row('2. Decide, then start the plan', same('not bounded'), 'a person; nothing in config or the plan limits it'),
-    row('3. `approve`', (b) => minutes(b.approvalMinutes), 'config `dns.regionSwitch.approvalTimeoutMinutes` (read by `approvalTimeoutMinutes()`, lib/docs/recovery-budget.ts): the execution fails if no one approves within it'),
+    row('3. `approve`', (b) => minutes(b.approvalMinutes), 'config `dns.regionSwitch.approval.timeoutMinutes` (read by `approvalTimeoutMinutes()`, lib/docs/recovery-budget.ts): the execution fails if no one approves within it; `approval: false` (dev) has no approval step'),
     row('4. `fence-deactivating-region` (graceful only)', same(`≤ ${t['fence-deactivating-region']} min`), `step timeout; each run ≤ ${SWITCH_ACTION_TIMEOUT_SECONDS} s (Lambda timeout), rerun "if it does not succeed within" the 1-min retry interval (${SOURCES.lambdaBlock})`),
     row('5. `promote-database`', same(`≤ ${t['promote-database']} min`), `step timeout. AWS gives no figure: "The promotion process can take several minutes or longer to complete, depending on the size of the read replica" (${SOURCES.rdsPromote}); no measured range yet`),
     row('6. `publish-writer`', same(`≤ ${t['publish-writer']} min`), `step timeout; each run ≤ ${SWITCH_ACTION_TIMEOUT_SECONDS} s, retried every minute until the promoted instance is \`available\``),

@@ -71,7 +71,7 @@ export class DnsStack extends ServiceStack {
       hostedZoneId: dns.hostedZoneId,
       recordName: dns.domainName,
       recoveryTimeObjectiveMinutes: dns.regionSwitch.recoveryTimeObjectiveMinutes,
-      approvalTimeoutMinutes: dns.regionSwitch.approvalTimeoutMinutes,
+      approval: dns.regionSwitch.approval,
     });
 
     // Which of the plan's checks serves which region: ARC says, not the order of PlanHealthChecks.

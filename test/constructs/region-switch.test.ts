@@ -1,6 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { RegionSwitch, type RegionSwitchRegion } from '../../lib/constructs/region-switch';
+import { RegionSwitch, type RegionSwitchProps, type RegionSwitchRegion } from '../../lib/constructs/region-switch';
 import { NamingError } from '../../lib/naming';
 
 const region = (name: string): RegionSwitchRegion => ({
@@ -14,17 +14,17 @@ const region = (name: string): RegionSwitchRegion => ({
   },
   recordSetIdentifier: `${name === 'us-east-1' ? 'primary' : 'secondary'}-${name}`,
 });
-const props = {
+const props: RegionSwitchProps = {
   planName: 'prod-dns-global-switch',
   primary: region('us-east-1'),
   standby: region('eu-west-1'),
   hostedZoneId: 'Z00000000000000PROD',
   recordName: 'app.example.com',
   recoveryTimeObjectiveMinutes: 60,
-  approvalTimeoutMinutes: 30,
+  approval: { timeoutMinutes: 30 },
 };
 
-function synth(overrides: Partial<typeof props> = {}) {
+function synth(overrides: Partial<RegionSwitchProps> = {}) {
   const stack = new Stack(new App(), 'Dns', { env: { account: '111111111111', region: 'us-east-1' } });
   const rs = new RegionSwitch(stack, 'Switch', { ...props, ...overrides });
   return { rs, template: Template.fromStack(stack) };
@@ -119,6 +119,28 @@ describe('RegionSwitch', () => {
   it('waits for approval with a role that may approve only this plan', () => {
     expect(step('approve').ExecutionApprovalConfig).toEqual({ ApprovalRole: { 'Fn::GetAtt': [expect.stringMatching(/^SwitchApprovalRole/), 'Arn'] }, TimeoutMinutes: 30 });
     expect(planId).toMatch(/^SwitchPlan/);
+  });
+
+  describe('without an approval', () => {
+    const { rs, template: unapproved } = synth({ approval: false });
+    const [unapprovedPlan] = Object.values(unapproved.findResources('AWS::ARCRegionSwitch::Plan'));
+    const policies = Object.values(unapproved.findResources('AWS::IAM::ManagedPolicy'));
+
+    it.each(['us-east-1', 'eu-west-1'])('activates %s starting at fencing', (target) => {
+      const workflow = unapprovedPlan.Properties.Workflows.find((w: any) => w.WorkflowTargetRegion === target);
+      expect(stepsOf(workflow.Steps).slice(0, 2)).toEqual([
+        ['fence-deactivating-region', 'CustomActionLambda'],
+        ['promote-database', 'RdsPromoteReadReplica'],
+      ]);
+      expect(workflow.Steps).toHaveLength(5);
+    });
+
+    it('has no approval role, and the execution role may not approve steps', () => {
+      expect(rs.approvalRole).toBeUndefined();
+      expect(Object.keys(unapproved.findResources('AWS::IAM::Role'))).toEqual([expect.stringMatching(/^SwitchExecutionRole/)]);
+      expect(policies).toHaveLength(1);
+      expect(JSON.stringify(policies[0].Properties.PolicyDocument)).not.toContain('ApprovePlanExecutionStep');
+    });
   });
 
   it('refuses a plan name Region switch would reject', () => {
