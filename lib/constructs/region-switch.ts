@@ -52,6 +52,20 @@ export interface RegionSwitchApproval {
 export const SWITCH_STEPS = ['approve', 'fence-deactivating-region', 'promote-database', 'publish-writer', 'scale-app', ['shift-dns', 'backup']] as const;
 
 /**
+ * How long each step after the approval may take before the execution fails, in minutes. Generous
+ * on purpose: a step that times out leaves the switch half done. docs/disaster-recovery.md adds
+ * them up against the recovery time objective (lib/docs/recovery-budget.ts).
+ */
+export const STEP_TIMEOUT_MINUTES = {
+  'fence-deactivating-region': 10,
+  'promote-database': 60,
+  'publish-writer': 60,
+  'scale-app': 30,
+  'shift-dns': 10,
+  backup: 30,
+} as const;
+
+/**
  * An Amazon ARC Region switch plan (active/passive) whose activation of either region runs,
  * in order: a person's approval, where props ask for one; fencing the region being deactivated
  * (skipped in ungraceful mode, when that region may not answer); promoting the activated
@@ -122,7 +136,7 @@ export class RegionSwitch extends Construct {
             // "you're required to specify two Lambda functions ... one in each of the plan's Regions";
             // regionToRun picks the one that runs (https://docs.aws.amazon.com/r53recovery/latest/dg/custom-action-lambda-block.html).
             // Ungraceful: "must be set to skip", the mode for a region that does not answer.
-            customActionLambdaConfig: { lambdas: lambdas('fence'), regionToRun: 'deactivatingRegion', retryIntervalMinutes: 1, timeoutMinutes: 10, ungraceful: { behavior: 'skip' } },
+            customActionLambdaConfig: { lambdas: lambdas('fence'), regionToRun: 'deactivatingRegion', retryIntervalMinutes: 1, timeoutMinutes: STEP_TIMEOUT_MINUTES[fence], ungraceful: { behavior: 'skip' } },
           },
         },
         {
@@ -131,13 +145,13 @@ export class RegionSwitch extends Construct {
           executionBlockType: 'RdsPromoteReadReplica',
           // "Region switch promotes the read replica in the Region that you're activating"
           // (https://docs.aws.amazon.com/r53recovery/latest/dg/rds-promote-read-replica-block.html).
-          executionBlockConfiguration: { rdsPromoteReadReplicaConfig: { dbInstanceArnMap: Object.fromEntries(both.map((r) => [r.region, r.dbInstanceArn])), timeoutMinutes: 60 } },
+          executionBlockConfiguration: { rdsPromoteReadReplicaConfig: { dbInstanceArnMap: Object.fromEntries(both.map((r) => [r.region, r.dbInstanceArn])), timeoutMinutes: STEP_TIMEOUT_MINUTES[promote] } },
         },
         {
           name: publish,
           description: 'Once promoted and available, the instance becomes the writer in the parameter and the secret host',
           executionBlockType: 'CustomActionLambda',
-          executionBlockConfiguration: { customActionLambdaConfig: { lambdas: lambdas('publish-writer'), regionToRun: 'activatingRegion', retryIntervalMinutes: 1, timeoutMinutes: 60 } },
+          executionBlockConfiguration: { customActionLambdaConfig: { lambdas: lambdas('publish-writer'), regionToRun: 'activatingRegion', retryIntervalMinutes: 1, timeoutMinutes: STEP_TIMEOUT_MINUTES[publish] } },
         },
         {
           name: scale,
@@ -146,7 +160,7 @@ export class RegionSwitch extends Construct {
           executionBlockConfiguration: {
             // sampledMaxInLast24Hours uses the groups' desired capacity at no extra cost; the other
             // approach needs CloudWatch group metrics (https://docs.aws.amazon.com/r53recovery/latest/dg/ec2-auto-scaling-block.html).
-            ec2AsgCapacityIncreaseConfig: { asgs: both.map((r) => ({ arn: r.autoScalingGroupArn })), targetPercent: 100, capacityMonitoringApproach: 'sampledMaxInLast24Hours', timeoutMinutes: 30 },
+            ec2AsgCapacityIncreaseConfig: { asgs: both.map((r) => ({ arn: r.autoScalingGroupArn })), targetPercent: 100, capacityMonitoringApproach: 'sampledMaxInLast24Hours', timeoutMinutes: STEP_TIMEOUT_MINUTES[scale] },
           },
         },
         {
@@ -165,7 +179,7 @@ export class RegionSwitch extends Construct {
                       hostedZoneId: props.hostedZoneId,
                       recordName: props.recordName,
                       recordSets: both.map((r) => ({ recordSetIdentifier: r.recordSetIdentifier, region: r.region })),
-                      timeoutMinutes: 10,
+                      timeoutMinutes: STEP_TIMEOUT_MINUTES[dns],
                     },
                   },
                 },
@@ -174,7 +188,7 @@ export class RegionSwitch extends Construct {
                   description: 'An on-demand backup of the new writer into the activated region’s vault',
                   executionBlockType: 'CustomActionLambda',
                   executionBlockConfiguration: {
-                    customActionLambdaConfig: { lambdas: lambdas('backup'), regionToRun: 'activatingRegion', retryIntervalMinutes: 5, timeoutMinutes: 30, ungraceful: { behavior: 'skip' } },
+                    customActionLambdaConfig: { lambdas: lambdas('backup'), regionToRun: 'activatingRegion', retryIntervalMinutes: 5, timeoutMinutes: STEP_TIMEOUT_MINUTES[backup], ungraceful: { behavior: 'skip' } },
                   },
                 },
               ],

@@ -1,3 +1,4 @@
+import { STEP_TIMEOUT_MINUTES } from '../constructs/region-switch';
 import { ALIAS_TTL_SECONDS, ENVIRONMENT_NAMES, failoverTimings, loadConfig, type EnvironmentConfig } from '../config';
 
 /**
@@ -10,18 +11,8 @@ export function approvalTimeoutMinutes(config: EnvironmentConfig): number | unde
   return approval === false ? undefined : approval.timeoutMinutes;
 }
 
-/**
- * The timeout of each step after the approval, in minutes, as lib/constructs/region-switch.ts
- * sets it; test/docs.test.ts compares these with every synthesized plan.
- */
-export const PLAN_STEP_TIMEOUT_MINUTES = {
-  'fence-deactivating-region': 10,
-  'promote-database': 60,
-  'publish-writer': 60,
-  'scale-app': 30,
-  'shift-dns': 10,
-  backup: 30,
-} as const;
+/** The timeout of each step after the approval, in minutes: the plan's own (lib/constructs/region-switch.ts). */
+export const PLAN_STEP_TIMEOUT_MINUTES = STEP_TIMEOUT_MINUTES;
 
 /** The timeout of each switch-action Lambda invocation (lib/constructs/switch-actions.ts), in seconds. */
 export const SWITCH_ACTION_TIMEOUT_SECONDS = 60;
