@@ -78,6 +78,23 @@ describe('the plan health checks custom resource', () => {
     expect(calls).toHaveLength(2);
   });
 
+  // IAM applies the function's new policy a moment after CloudFormation creates it.
+  it('retries while its new permissions or the new plan are not visible yet', () => {
+    const listed = [check('us-east-1', 'hc-a'), check('eu-west-1', 'hc-b')];
+    const { body, calls } = run(world({ planHealthChecks: { [PLAN]: listed }, failFirstCalls: { count: 2, code: 'AccessDeniedException' } }), 'Create');
+    expect(body).toMatchObject({ Status: 'SUCCESS', Data: { HealthCheckIdUsEast1: 'hc-a', HealthCheckIdEuWest1: 'hc-b' } });
+    expect(calls).toHaveLength(3);
+  });
+
+  it('fails at once on an error waiting cannot mend, and with the last error when retries run out', () => {
+    const invalid = run(world({ planHealthChecks: {}, failFirstCalls: { count: 9, code: 'IllegalArgumentException' } }), 'Create');
+    expect(invalid.body).toMatchObject({ Status: 'FAILED', Reason: expect.stringContaining('(IllegalArgumentException) when calling the ListRoute53HealthChecks operation') });
+    expect(invalid.calls).toHaveLength(1);
+    const denied = run(world({ planHealthChecks: {}, failFirstCalls: { count: 9, code: 'AccessDeniedException' } }), 'Create');
+    expect(denied.body).toMatchObject({ Status: 'FAILED', Reason: 'RuntimeError: ListRoute53HealthChecks: AccessDeniedException: as told after 3 attempts' });
+    expect(denied.calls).toHaveLength(3);
+  });
+
   it('fails the deploy, with the reason, when a region has no check', () => {
     const { body, calls } = run(world({ planHealthChecks: { [PLAN]: [check('us-east-1', 'hc-a')] } }), 'Create');
     expect(body).toMatchObject({ Status: 'FAILED', Data: {}, Reason: `RuntimeError: no Route 53 health check of the plan for eu-west-1 (record ${RECORD} in ${ZONE}) after 3 attempts` });

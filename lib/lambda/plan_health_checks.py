@@ -17,11 +17,15 @@ import time
 import urllib.request
 
 import boto3
-from botocore.exceptions import UnknownServiceError
+from botocore.exceptions import ClientError, UnknownServiceError
 
-# ARC creates the checks with the plan; allow them a little time to be listed.
+# ARC creates the checks with the plan, and IAM takes a moment to apply the function's new
+# policy: allow both a little time.
 ATTEMPTS = int(os.environ.get("LIST_ATTEMPTS", "10"))
 WAIT_SECONDS = float(os.environ.get("LIST_WAIT_SECONDS", "15"))
+# A new role's policy (AccessDenied), a plan not yet visible (ResourceNotFound), throttling and
+# ARC's own errors pass; anything else is a real answer.
+RETRIED_ERRORS = {"AccessDeniedException", "ResourceNotFoundException", "ThrottlingException", "InternalServerException"}
 
 
 def attribute_name(region):
@@ -52,7 +56,15 @@ def health_checks_by_region(properties):
     for attempt in range(ATTEMPTS):
         if attempt:
             time.sleep(WAIT_SECONDS)
-        found = _checks_by_region(client, properties)
+        try:
+            found = _checks_by_region(client, properties)
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            if code not in RETRIED_ERRORS:
+                raise
+            problem = f"ListRoute53HealthChecks: {code}: {error.response.get('Error', {}).get('Message', '')}"
+            print(json.dumps({"attempt": attempt + 1, "waiting": problem}))
+            continue
         missing = [region for region in regions if not found.get(region)]
         ambiguous = {region: sorted(ids) for region, ids in found.items() if region in regions and len(ids) > 1}
         if ambiguous:

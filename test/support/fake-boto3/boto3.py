@@ -26,9 +26,11 @@ class _Client:
         def call(**kwargs):
             state = _load()
             state["calls"].append({"service": self.service, "operation": operation, "args": json.loads(json.dumps(kwargs, default=str))})
-            answer = getattr(self, f"_{operation}")(state, **kwargs)
-            _save(state)
-            return answer
+            try:
+                return getattr(self, f"_{operation}")(state, **kwargs)
+            finally:
+                # A call that raises is recorded too.
+                _save(state)
 
         return call
 
@@ -74,6 +76,11 @@ class _Client:
 
     # ARC Region switch: the plan's health checks in state["planHealthChecks"], state["pageSize"] to a page
     def _list_route53_health_checks(self, state, arn, hostedZoneId=None, recordName=None, nextToken=None):
+        failing = state.get("failFirstCalls")
+        if failing and len(state["calls"]) <= failing["count"]:
+            from botocore.exceptions import ClientError
+
+            raise ClientError({"Error": {"Code": failing["code"], "Message": "as told"}}, "ListRoute53HealthChecks")
         listed = state["planHealthChecks"].get(arn, [])
         start = int(nextToken or 0)
         size = state.get("pageSize", 100)
