@@ -82,8 +82,9 @@ export class PlanHealthChecks extends Construct {
       code: lambda.Code.fromAsset(path.join(__dirname, '..', 'lambda'), { exclude: ['*', '!plan_health_checks.py'] }),
       role,
       logGroup,
-      // Up to ten listings 15 s apart while ARC creates the checks, and the answer to CloudFormation.
-      timeout: Duration.minutes(5),
+      // Up to 40 listings 15 s apart (10 min) while ARC creates the checks and IAM applies the
+      // role's policy, then the answer to CloudFormation.
+      timeout: Duration.minutes(12),
     });
     fn.node.addDependency(policy);
     const outsideVpc = 'The function calls only the ARC control plane’s ListRoute53HealthChecks and CloudFormation’s presigned response URL; it reads no data and needs no network of the application.';

@@ -21,7 +21,9 @@ from botocore.exceptions import ClientError, UnknownServiceError
 
 # ARC creates the checks with the plan, and IAM takes a moment to apply the function's new
 # policy: allow both a little time.
-ATTEMPTS = int(os.environ.get("LIST_ATTEMPTS", "10"))
+# Ten minutes: a failed first create rolls the plan back with it, so waiting too little would
+# fail every retry the same way; the function's timeout (12 min) leaves time to answer.
+ATTEMPTS = int(os.environ.get("LIST_ATTEMPTS", "40"))
 WAIT_SECONDS = float(os.environ.get("LIST_WAIT_SECONDS", "15"))
 # A new role's policy (AccessDenied), a plan not yet visible (ResourceNotFound), throttling and
 # ARC's own errors pass; anything else is a real answer.

@@ -30,7 +30,7 @@ describe('PlanHealthChecks', () => {
   });
 
   it('runs the handler of lib/lambda/plan_health_checks.py, logging to its own encrypted group kept as told', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'prod-dns-global-switch-health-checks', Handler: 'plan_health_checks.handler', Runtime: 'python3.12', Timeout: 300 });
+    template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'prod-dns-global-switch-health-checks', Handler: 'plan_health_checks.handler', Runtime: 'python3.12', Timeout: 720 });
     template.hasResource('AWS::Logs::LogGroup', {
       Properties: { LogGroupName: 'prod-dns-global-switch-health-checks', RetentionInDays: 731, KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^LookupLogKey'), 'Arn'] } },
       DeletionPolicy: 'Retain',
