@@ -88,6 +88,7 @@ describe.each(['dev', 'prod'] as const)('%s DNS', (envName) => {
   it('takes each region\'s plan health check from ARC\'s own list for this plan, record and zone, never from a position in PlanHealthChecks', () => {
     expect(lookup.Properties).toEqual({
       ServiceToken: { 'Fn::GetAtt': [expect.stringMatching(/^PlanHealthChecksFunction/), 'Arn'] },
+      ServiceTimeout: '900',
       PlanArn: { 'Fn::GetAtt': [planId, 'Arn'] },
       Regions: plan.Properties.Regions,
       HostedZoneId: config.dns.hostedZoneId,

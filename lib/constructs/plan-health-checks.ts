@@ -109,6 +109,8 @@ export class PlanHealthChecks extends Construct {
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: fn.functionArn,
       resourceType: 'Custom::RegionSwitchPlanHealthChecks',
+      // A function that dies without answering (out of memory, say) holds the stack for an hour by default.
+      serviceTimeout: Duration.minutes(15),
       properties: {
         PlanArn: props.plan.attrArn,
         Regions: [...props.regions],
