@@ -40,7 +40,7 @@ def handler(event, context):
     try:
         data = {} if event["RequestType"] == "Delete" else health_checks_by_region(event["ResourceProperties"])
         _respond(event, physical_id, "SUCCESS", data, "")
-    except Exception as error:  # every failure must reach CloudFormation, or the stack waits an hour
+    except Exception as error:  # every failure must reach CloudFormation, or the stack waits out ServiceTimeout
         _respond(event, physical_id, "FAILED", {}, f"{type(error).__name__}: {error}"[:1000])
 
 
