@@ -3,7 +3,9 @@ import * as path from 'node:path';
 import { validateConfig, ENVIRONMENT_NAMES, ENVIRONMENTS, loadConfig } from '../lib/config';
 import { ARCHITECTURE_DOT, ARCHITECTURE_ENVIRONMENT, ARCHITECTURE_PNG, architectureDot } from '../lib/docs/architecture-diagram';
 import { configReferenceTable } from '../lib/docs/config-reference';
-import { approvalTimeoutMinutes, PLAN_STEP_TIMEOUT_MINUTES, recoveryBudget, SWITCH_ACTION_TIMEOUT_SECONDS } from '../lib/docs/recovery-budget';
+import { STEP_TIMEOUT_MINUTES } from '../lib/constructs/region-switch';
+import { SWITCH_ACTION_TIMEOUT } from '../lib/constructs/switch-actions';
+import { approvalTimeoutMinutes, recoveryBudget } from '../lib/docs/recovery-budget';
 import { embeddedTable, GENERATED_TABLES } from '../lib/docs/tables';
 import { synthesized } from './support/assembly';
 import { ASSEMBLY_ROOT } from './support/synth';
@@ -63,7 +65,7 @@ describe.each(ENVIRONMENT_NAMES)('the %s recovery-time budget', (envName) => {
 
   it.each(['us-east-1', 'eu-west-1'])('uses the timeouts of every step of the workflow that activates %s', (region) => {
     const workflow = plan.Properties.Workflows.find((w: { WorkflowTargetRegion: string }) => w.WorkflowTargetRegion === region);
-    const expected: Array<[string, string, number | undefined]> = Object.entries(PLAN_STEP_TIMEOUT_MINUTES).map(([name, minutes]) => [name, expect.any(String) as unknown as string, minutes]);
+    const expected: Array<[string, string, number | undefined]> = Object.entries(STEP_TIMEOUT_MINUTES).map(([name, minutes]) => [name, expect.any(String) as unknown as string, minutes]);
     const approval = approvalTimeoutMinutes(config);
     if (approval !== undefined) expected.unshift(['approve', 'ManualApproval', approval]);
     expect(stepTimeouts(workflow.Steps)).toEqual(expected);
@@ -72,7 +74,7 @@ describe.each(ENVIRONMENT_NAMES)('the %s recovery-time budget', (envName) => {
   it('gives each switch action the Lambda timeout it states, in both regions', () => {
     for (const region of ['us-east-1', 'eu-west-1']) {
       const actions = resourcesOf(envName, `${envName}-data-${region}`, 'AWS::Lambda::Function').filter((f) => /-switch-/.test(f.Properties.FunctionName));
-      expect(actions.map((f) => f.Properties.Timeout)).toEqual([SWITCH_ACTION_TIMEOUT_SECONDS, SWITCH_ACTION_TIMEOUT_SECONDS, SWITCH_ACTION_TIMEOUT_SECONDS]);
+      expect(actions.map((f) => f.Properties.Timeout)).toEqual(Array(3).fill(SWITCH_ACTION_TIMEOUT.toSeconds()));
     }
   });
 

@@ -99,8 +99,8 @@ export function loadConfig(envName: unknown, options: LoadConfigOptions = {}): E
  * (docs/disaster-recovery.md, "After a switch"), validated like any other.
  * @throws ConfigError when the roles are impossible (e.g. the founding region as standby with its first writer)
  */
-export function withRegionRoles(config: EnvironmentConfig, primaryRegion: RegionName, generations: Partial<Record<RegionName, number>>, environments: Record<string, EnvironmentSettings> = ENVIRONMENTS): EnvironmentConfig {
-  const settings = environments[config.name];
+export function withRegionRoles(config: EnvironmentConfig, primaryRegion: RegionName, generations: Partial<Record<RegionName, number>>): EnvironmentConfig {
+  const settings = ENVIRONMENTS[config.name];
   return validateConfig(config.name, { ...settings, account: config.account, primaryRegion, database: { ...settings.database, generations } });
 }
 

@@ -28,7 +28,7 @@ export interface PeerRegionProbeProps {
 }
 
 /** Probes once a minute; a failed run is one breaching data point. */
-const PROBE_INTERVAL = Duration.minutes(1);
+export const PROBE_INTERVAL = Duration.minutes(1);
 
 /**
  * A CloudWatch Synthetics canary in this region that probes the other region's health

@@ -13,6 +13,9 @@ export const SWITCH_ACTIONS = ['fence', 'publish-writer', 'backup'] as const;
 /** One custom action. */
 export type SwitchAction = (typeof SWITCH_ACTIONS)[number];
 
+/** How long one run of an action may take; Region switch reruns it after the step's retry interval. */
+export const SWITCH_ACTION_TIMEOUT = Duration.minutes(1);
+
 /** The handler of each action in lib/lambda/switch_actions.py. */
 const HANDLERS: Record<SwitchAction, string> = {
   fence: 'switch_actions.fence_handler',
@@ -191,7 +194,7 @@ export class SwitchActions extends Construct {
       role,
       environment,
       logGroup,
-      timeout: Duration.minutes(1),
+      timeout: SWITCH_ACTION_TIMEOUT,
       // One run at a time: two overlapping retries of a step would only race each other.
       reservedConcurrentExecutions: 1,
     });

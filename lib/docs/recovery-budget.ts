@@ -1,4 +1,6 @@
+import { PROBE_INTERVAL } from '../constructs/peer-region-probe';
 import { STEP_TIMEOUT_MINUTES } from '../constructs/region-switch';
+import { SWITCH_ACTION_TIMEOUT } from '../constructs/switch-actions';
 import { ALIAS_TTL_SECONDS, ENVIRONMENT_NAMES, failoverTimings, loadConfig, type EnvironmentConfig } from '../config';
 
 /**
@@ -11,14 +13,8 @@ export function approvalTimeoutMinutes(config: EnvironmentConfig): number | unde
   return approval === false ? undefined : approval.timeoutMinutes;
 }
 
-/** The timeout of each step after the approval, in minutes: the plan's own (lib/constructs/region-switch.ts). */
-export const PLAN_STEP_TIMEOUT_MINUTES = STEP_TIMEOUT_MINUTES;
-
-/** The timeout of each switch-action Lambda invocation (lib/constructs/switch-actions.ts), in seconds. */
-export const SWITCH_ACTION_TIMEOUT_SECONDS = 60;
-
-/** The peer-region probe runs once a minute (lib/constructs/peer-region-probe.ts). */
-export const PROBE_INTERVAL_MINUTES = 1;
+/** Each switch-action Lambda run's timeout (lib/constructs/switch-actions.ts), in seconds. */
+const SWITCH_ACTION_TIMEOUT_SECONDS = SWITCH_ACTION_TIMEOUT.toSeconds();
 
 /** The longest each phase of a switch may take in one environment, in minutes, from config and the plan's timeouts. */
 export interface RecoveryBudget {
@@ -42,13 +38,13 @@ export interface RecoveryBudget {
 
 /** The recovery-time budget of one environment. */
 export function recoveryBudget(config: EnvironmentConfig): RecoveryBudget {
-  const t = PLAN_STEP_TIMEOUT_MINUTES;
+  const t = STEP_TIMEOUT_MINUTES;
   const approvalMinutes = approvalTimeoutMinutes(config);
   const ungracefulStepsMinutes = t['promote-database'] + t['publish-writer'] + t['scale-app'] + t['shift-dns'];
   const gracefulStepsMinutes = t['fence-deactivating-region'] + t['promote-database'] + t['publish-writer'] + t['scale-app'] + Math.max(t['shift-dns'], t.backup);
   return {
     detectionSeconds: failoverTimings(config.dns.healthCheckIntervalSeconds, config.dns.healthCheckFailureThreshold).detectionSeconds,
-    probeAlarmMinutes: config.dns.healthCheckFailureThreshold * PROBE_INTERVAL_MINUTES,
+    probeAlarmMinutes: config.dns.healthCheckFailureThreshold * PROBE_INTERVAL.toMinutes(),
     approvalMinutes,
     ungracefulStepsMinutes,
     gracefulStepsMinutes,
@@ -77,7 +73,7 @@ const minutes = (value: number | undefined): string => (value === undefined ? 'n
 export function recoveryBudgetTable(): string {
   const envs = ENVIRONMENT_NAMES.map((envName) => ({ config: loadConfig(envName), envName }));
   const budgets = envs.map(({ config }) => ({ config, budget: recoveryBudget(config) }));
-  const t = PLAN_STEP_TIMEOUT_MINUTES;
+  const t = STEP_TIMEOUT_MINUTES;
   const row = (phase: string, cell: (b: RecoveryBudget, c: EnvironmentConfig) => string, source: string) =>
     `| ${phase} | ${budgets.map(({ budget, config }) => cell(budget, config)).join(' | ')} | ${source} |`;
   const same = (text: string) => () => text;
