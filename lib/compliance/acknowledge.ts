@@ -48,3 +48,21 @@ export function acknowledge(resource: IConstruct, ...acknowledgements: Acknowled
     Validations.of(resource).acknowledge({ id, reason });
   }
 }
+
+/**
+ * A value (an ARN, say) as cdk-nag prints it in an IAM5 finding's `[Resource::…]`: references in
+ * it become `<AWS::Partition>`, `<LogicalId>` or `<LogicalId.Attribute>`.
+ */
+export function asNagShowsIt(scope: IConstruct, value: string): string {
+  const render = (part: unknown): string => {
+    if (typeof part === 'string') return part;
+    const ref = (part as { Ref?: string }).Ref;
+    if (ref) return `<${ref}>`;
+    const getAtt = (part as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
+    if (getAtt) return `<${getAtt[0]}.${getAtt[1]}>`;
+    const join = (part as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+    if (join) return join[1].map(render).join(join[0]);
+    throw new AcknowledgementError(`Cannot show ${JSON.stringify(part)} as cdk-nag does`);
+  };
+  return render(Stack.of(scope).resolve(value));
+}

@@ -102,6 +102,22 @@ export class PostgresSupport extends Construct {
   }
 
   /**
+   * Gives what the instance runs with (security group, parameter group, monitoring role, the
+   * instance's subnet group) the removal policy of the state it serves. An instance that leaves
+   * the template after a switch is kept where state is protected, and it keeps running; deleting
+   * what it runs with would fail while it is in use, or (the monitoring role) silently stop its
+   * Enhanced Monitoring.
+   */
+  public keepWith(instance: rds.DatabaseInstanceBase, removalPolicy: RemovalPolicy): void {
+    this.securityGroup.applyRemovalPolicy(removalPolicy);
+    this.parameterGroup.applyRemovalPolicy(removalPolicy);
+    this.monitoringRole.applyRemovalPolicy(removalPolicy);
+    const subnetGroup = instance.node.tryFindChild('SubnetGroup');
+    if (!(subnetGroup instanceof rds.SubnetGroup)) throw new Error(`${instance.node.path} has no subnet group of its own`);
+    subnetGroup.applyRemovalPolicy(removalPolicy);
+  }
+
+  /**
    * What the primary and the replica share: placement, network exposure, encryption,
    * storage type and ceiling, monitoring, logs and maintenance.
    */

@@ -127,6 +127,7 @@ export class PrimaryDatabase extends Construct {
       removalPolicy: stateRemoval === RemovalPolicy.DESTROY ? RemovalPolicy.SNAPSHOT : stateRemoval,
     });
     this.instance.node.addDependency(...support.logGroups);
+    support.keepWith(this.instance, stateRemoval);
 
     const rotationSecurityGroup = new ec2.SecurityGroup(this, 'RotationSecurityGroup', {
       vpc: writer.vpc,

@@ -88,6 +88,7 @@ export function addReplicaInstance(scope: Construct, props: ReplicaInstanceProps
     removalPolicy: props.promoted && props.removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.SNAPSHOT : props.removalPolicy,
   });
   instance.node.addDependency(...support.logGroups);
+  support.keepWith(instance, props.removalPolicy);
   const cfnInstance = instance.node.defaultChild as rds.CfnDBInstance;
   // CloudFormation rejects StorageEncrypted beside SourceDBInstanceIdentifier (the L2 sets
   // both); KmsKeyId alone encrypts the replica. SourceRegion lets RDS sign the cross-region call.

@@ -49,7 +49,20 @@ export interface RegionSwitchApproval {
 }
 
 /** Step names of each activation workflow, in order (`approve` only with an approval); a nested array runs in parallel. */
-export const SWITCH_STEPS = ['approve', 'fence-deactivating-region', 'promote-database', 'publish-writer', 'scale-app', ['shift-dns', 'backup']] as const;
+export const SWITCH_STEPS = ['approve', 'fence-deactivating-region', 'await-replication', 'promote-database', 'publish-writer', 'scale-app', ['shift-dns', 'backup']] as const;
+
+/** The activation step that fences the region being deactivated; `await-replication` counts from its end. */
+export const FENCE_STEP = SWITCH_STEPS[1];
+
+/** The one step of the post-recovery workflow: fence the region a switch left, once it answers again. */
+export const POST_RECOVERY_FENCE_STEP = 'fence-inactive-region';
+
+/**
+ * In ungraceful mode the scaling step succeeds once the activated region's groups reach this share
+ * of the target: in a regional event EC2 capacity may be short, and half the other region's
+ * capacity serving beats DNS waiting for the step's timeout. Auto Scaling keeps adding the rest.
+ */
+export const UNGRACEFUL_MINIMUM_CAPACITY_PERCENT = 50;
 
 /**
  * How long each step after the approval may take before the execution fails, in minutes. Generous
@@ -58,8 +71,9 @@ export const SWITCH_STEPS = ['approve', 'fence-deactivating-region', 'promote-da
  */
 export const STEP_TIMEOUT_MINUTES = {
   'fence-deactivating-region': 10,
+  'await-replication': 15,
   'promote-database': 60,
-  'publish-writer': 60,
+  'publish-writer': 15,
   'scale-app': 30,
   'shift-dns': 10,
   backup: 30,
@@ -111,7 +125,7 @@ export class RegionSwitch extends Construct {
       regions: [...this.regions],
       primaryRegion: props.primary.region,
       recoveryTimeObjectiveMinutes: props.recoveryTimeObjectiveMinutes,
-      workflows: [this.activation(props, props.primary, props.standby), this.activation(props, props.standby, props.primary)],
+      workflows: [this.activation(props, props.primary, props.standby), this.activation(props, props.standby, props.primary), this.postRecovery(props)],
     });
     // The plan evaluates its role's permissions; let them exist first.
     this.plan.node.addDependency(policy);
@@ -121,7 +135,7 @@ export class RegionSwitch extends Construct {
   private activation(props: RegionSwitchProps, target: RegionSwitchRegion, other: RegionSwitchRegion): arc.CfnPlan.WorkflowProperty {
     const both = [props.primary, props.standby];
     const lambdas = (action: SwitchAction) => both.map((r) => ({ arn: r.actionFunctionArns[action] }));
-    const [, fence, promote, publish, scale, [dns, backup]] = SWITCH_STEPS;
+    const [, fence, awaitReplication, promote, publish, scale, [dns, backup]] = SWITCH_STEPS;
     return {
       workflowTargetAction: 'activate',
       workflowTargetRegion: target.region,
@@ -130,13 +144,29 @@ export class RegionSwitch extends Construct {
         ...this.approvalSteps(props.approval),
         {
           name: fence,
-          description: 'The deactivated region stops taking writes: its writer parameter becomes "none"',
+          description: 'The deactivated region stops taking writes at the database: no writer in its parameter, its writer read-only and unreachable',
           executionBlockType: 'CustomActionLambda',
           executionBlockConfiguration: {
             // "you're required to specify two Lambda functions ... one in each of the plan's Regions";
             // regionToRun picks the one that runs (https://docs.aws.amazon.com/r53recovery/latest/dg/custom-action-lambda-block.html).
-            // Ungraceful: "must be set to skip", the mode for a region that does not answer.
+            // Ungraceful: "must be set to skip", the mode for a region that does not answer; the
+            // post-recovery workflow fences it once it answers again.
             customActionLambdaConfig: { lambdas: lambdas('fence'), regionToRun: 'deactivatingRegion', retryIntervalMinutes: 1, timeoutMinutes: STEP_TIMEOUT_MINUTES[fence], ungraceful: { behavior: 'skip' } },
+          },
+        },
+        {
+          name: awaitReplication,
+          description: "Waits until the activated region's replica has replayed everything the fenced writer wrote, so a planned switch loses no acknowledged write",
+          executionBlockType: 'CustomActionLambda',
+          executionBlockConfiguration: {
+            // Ungraceful: the old writer may be gone; what it wrote after the replica's last replayed second is the stated loss.
+            customActionLambdaConfig: {
+              lambdas: lambdas('await-replication'),
+              regionToRun: 'activatingRegion',
+              retryIntervalMinutes: 1,
+              timeoutMinutes: STEP_TIMEOUT_MINUTES[awaitReplication],
+              ungraceful: { behavior: 'skip' },
+            },
           },
         },
         {
@@ -149,7 +179,7 @@ export class RegionSwitch extends Construct {
         },
         {
           name: publish,
-          description: 'Once promoted and available, the instance becomes the writer in the parameter and the secret host',
+          description: 'Once promoted and taking writes, the instance becomes the writer in the parameter and the secret host',
           executionBlockType: 'CustomActionLambda',
           executionBlockConfiguration: { customActionLambdaConfig: { lambdas: lambdas('publish-writer'), regionToRun: 'activatingRegion', retryIntervalMinutes: 1, timeoutMinutes: STEP_TIMEOUT_MINUTES[publish] } },
         },
@@ -160,7 +190,13 @@ export class RegionSwitch extends Construct {
           executionBlockConfiguration: {
             // sampledMaxInLast24Hours uses the groups' desired capacity at no extra cost; the other
             // approach needs CloudWatch group metrics (https://docs.aws.amazon.com/r53recovery/latest/dg/ec2-auto-scaling-block.html).
-            ec2AsgCapacityIncreaseConfig: { asgs: both.map((r) => ({ arn: r.autoScalingGroupArn })), targetPercent: 100, capacityMonitoringApproach: 'sampledMaxInLast24Hours', timeoutMinutes: STEP_TIMEOUT_MINUTES[scale] },
+            ec2AsgCapacityIncreaseConfig: {
+              asgs: both.map((r) => ({ arn: r.autoScalingGroupArn })),
+              targetPercent: 100,
+              capacityMonitoringApproach: 'sampledMaxInLast24Hours',
+              timeoutMinutes: STEP_TIMEOUT_MINUTES[scale],
+              ungraceful: { minimumSuccessPercentage: UNGRACEFUL_MINIMUM_CAPACITY_PERCENT },
+            },
           },
         },
         {
@@ -192,6 +228,35 @@ export class RegionSwitch extends Construct {
                   },
                 },
               ],
+            },
+          },
+        },
+      ],
+    };
+  }
+
+  /**
+   * After an ungraceful switch the old region was never fenced: it did not answer. The post-recovery
+   * workflow runs in the inactive region once it answers again ("For post-recovery workflows, use
+   * activeRegion ... or inactiveRegion (the Region with no customer traffic)", API_CustomActionLambdaConfiguration),
+   * started with StartPlanExecution's `postRecovery` action and the recovery execution's id
+   * (API_StartPlanExecution: recoveryExecutionId, "Required when starting a post-recovery execution").
+   */
+  private postRecovery(props: RegionSwitchProps): arc.CfnPlan.WorkflowProperty {
+    return {
+      workflowTargetAction: 'postRecovery',
+      workflowDescription: 'Fence the region the last switch left, once it answers again: its writer stops taking writes',
+      steps: [
+        {
+          name: POST_RECOVERY_FENCE_STEP,
+          description: 'The inactive region stops taking writes at the database: no writer in its parameter, its old writer read-only and unreachable',
+          executionBlockType: 'CustomActionLambda',
+          executionBlockConfiguration: {
+            customActionLambdaConfig: {
+              lambdas: [props.primary, props.standby].map((r) => ({ arn: r.actionFunctionArns.fence })),
+              regionToRun: 'inactiveRegion',
+              retryIntervalMinutes: 1,
+              timeoutMinutes: STEP_TIMEOUT_MINUTES[FENCE_STEP],
             },
           },
         },
@@ -255,7 +320,8 @@ export class RegionSwitch extends Construct {
         // Custom action Lambda: security_iam_region_switch_lambda.html
         new iam.PolicyStatement({ actions: ['lambda:GetFunction', 'lambda:InvokeFunction'], resources: both.flatMap((r) => Object.values(r.actionFunctionArns)) }),
         // RDS promote: security_iam_region_switch_rds.html lists these on "*"; here the two instances.
-        new iam.PolicyStatement({ actions: ['rds:DescribeDBInstances', 'rds:PromoteReadReplica'], resources: both.map((r) => r.dbInstanceArn) }),
+        // Its rds:CreateDBInstanceReadReplica serves the cross-Region replica block, which this plan does not use.
+        new iam.PolicyStatement({ actions: ['rds:DescribeDBInstances', 'rds:PromoteReadReplica', 'rds:ModifyDBInstance'], resources: both.map((r) => r.dbInstanceArn) }),
         // EC2 Auto Scaling: security_iam_region_switch_ec2_autoscaling.html
         new iam.PolicyStatement({ actions: ['autoscaling:UpdateAutoScalingGroup'], resources: both.map((r) => r.autoScalingGroupArn) }),
         new iam.PolicyStatement({ actions: ['autoscaling:DescribeAutoScalingGroups'], resources: ['*'] }),

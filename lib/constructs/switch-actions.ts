@@ -1,15 +1,17 @@
 import * as path from 'node:path';
-import { ArnFormat, Duration, Stack, type RemovalPolicy } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, Stack, Tags, type RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { acknowledge } from '../compliance/acknowledge';
+import { acknowledge, asNagShowsIt, type Acknowledgement } from '../compliance/acknowledge';
 import { checkName } from '../naming';
 import { EncryptionKey } from './encryption-key';
+import { WRITER_CACHE_SECONDS } from './web-server-user-data';
 
 /** The custom actions of the switch, in the order the plan runs them. */
-export const SWITCH_ACTIONS = ['fence', 'publish-writer', 'backup'] as const;
+export const SWITCH_ACTIONS = ['fence', 'await-replication', 'publish-writer', 'backup'] as const;
 /** One custom action. */
 export type SwitchAction = (typeof SWITCH_ACTIONS)[number];
 
@@ -19,15 +21,38 @@ export const SWITCH_ACTION_TIMEOUT = Duration.minutes(1);
 /** The handler of each action in lib/lambda/switch_actions.py. */
 const HANDLERS: Record<SwitchAction, string> = {
   fence: 'switch_actions.fence_handler',
+  'await-replication': 'switch_actions.await_replication_handler',
   'publish-writer': 'switch_actions.publish_writer_handler',
   backup: 'switch_actions.backup_handler',
 };
+
+/** How the graceful switch decides the replica has replayed everything the fenced writer wrote. */
+export const REPLICATION_CATCH_UP = {
+  /** One-minute `ReplicaLag` maxima that must all be 0. */
+  samples: 3,
+  /** Seconds after the fence step ends before a minute counts: the instances' cache of the writer parameter. */
+  settleSeconds: WRITER_CACHE_SECONDS,
+} as const;
 
 export interface SwitchActionsProps {
   /** The writer parameter of this region (an SSM String parameter), by name. */
   readonly writerParameterName: string;
   /** This region's database instance: the replica before a switch, the writer after it. */
   readonly dbInstanceIdentifier: string;
+  /**
+   * Every instance this region has had, the current one included (previous generations may have
+   * been kept, retained, after a switch): the fence makes each that still exists and is standalone
+   * refuse writes.
+   */
+  readonly fencedInstanceIdentifiers: string[];
+  /** The region's VPC, which holds the fenced security group. */
+  readonly vpc: ec2.IVpc;
+  /** The Name tag of the fenced security group. */
+  readonly fencedSecurityGroupName: string;
+  /** The Region switch plan whose executions run these actions (its name), read by `await-replication`. */
+  readonly planName: string;
+  /** The plan's step that fences the deactivated region, whose end `await-replication` waits after. */
+  readonly fenceStepName: string;
   /** The credentials' name in this region (a replica keeps its primary's name). */
   readonly secretName: string;
   /**
@@ -62,6 +87,8 @@ export class SwitchActions extends Construct {
   public readonly functions: Readonly<Record<SwitchAction, lambda.Function>>;
   /** The role AWS Backup runs the on-demand job as. */
   public readonly backupRole: iam.Role;
+  /** The security group a fenced instance is moved to: no ingress, so no new connection reaches it. */
+  public readonly fencedSecurityGroup: ec2.SecurityGroup;
 
   constructor(scope: Construct, id: string, props: SwitchActionsProps) {
     super(scope, id);
@@ -73,9 +100,33 @@ export class SwitchActions extends Construct {
     logKey.allowLogGroups(...logGroupNames);
 
     this.backupRole = this.createBackupRole(props);
+    this.fencedSecurityGroup = new ec2.SecurityGroup(this, 'FencedSecurityGroup', {
+      vpc: props.vpc,
+      description: 'A fenced database: no ingress at all, so no application reaches a writer that must not write',
+      allowAllOutbound: false,
+    });
+    this.fencedSecurityGroup.applyRemovalPolicy(props.removalPolicy);
+    Tags.of(this.fencedSecurityGroup).add('Name', props.fencedSecurityGroupName);
     const arns = this.resourceArns(props);
+    const stack = Stack.of(this);
+    // CloudFormation names a parameter group it creates `<stack name>-<logical ID>-<suffix>`, and RDS keeps it lower case.
+    const parameterGroupPrefix = `${stack.stackName.toLowerCase()}-`;
+    const parameterGroups = stack.formatArn({ service: 'rds', resource: 'pg', resourceName: `${parameterGroupPrefix}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     const statements: Record<SwitchAction, iam.PolicyStatement[]> = {
-      fence: [new iam.PolicyStatement({ actions: ['ssm:GetParameter', 'ssm:PutParameter'], resources: [arns.parameter] })],
+      fence: [
+        new iam.PolicyStatement({ actions: ['ssm:GetParameter', 'ssm:PutParameter'], resources: [arns.parameter] }),
+        new iam.PolicyStatement({ actions: ['rds:DescribeDBInstances', 'rds:ModifyDBInstance'], resources: arns.fencedInstances }),
+        new iam.PolicyStatement({
+          actions: ['rds:DescribeDBParameters', 'rds:ModifyDBParameterGroup'],
+          resources: [parameterGroups],
+        }),
+      ],
+      'await-replication': [
+        new iam.PolicyStatement({ actions: ['rds:DescribeDBInstances'], resources: [arns.dbInstance] }),
+        new iam.PolicyStatement({ actions: ['arc-region-switch:GetPlanExecution'], resources: [arns.plan] }),
+        // GetMetricStatistics has no resource-level permissions (Service Authorization Reference, CloudWatch).
+        new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricStatistics'], resources: ['*'] }),
+      ],
       'publish-writer': [
         new iam.PolicyStatement({ actions: ['rds:DescribeDBInstances'], resources: [arns.dbInstance] }),
         new iam.PolicyStatement({ actions: ['ssm:GetParameter', 'ssm:PutParameter'], resources: [arns.parameter] }),
@@ -100,8 +151,33 @@ export class SwitchActions extends Construct {
         new iam.PolicyStatement({ actions: ['backup:ListBackupJobs'], resources: ['*'] }),
       ],
     };
+    const planPatternReason = 'Region switch appends a six-character id it chooses to the plan ARN; the pattern names this one plan.';
+    const acknowledgements: Partial<Record<SwitchAction, Acknowledgement[]>> = {
+      fence: [
+        {
+          id: `AwsSolutions::AwsSolutions-IAM5[Resource::${asNagShowsIt(this, parameterGroups)}]`,
+          reason: 'CloudFormation names the parameter groups it creates after the stack with a random suffix; the pattern is this stack’s groups, whose read-only setting the fence turns on.',
+        },
+      ],
+      'await-replication': [
+        { id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: 'cloudwatch:GetMetricStatistics has no resource-level permissions; the function reads one metric, the local replica’s ReplicaLag.' },
+        { id: `AwsSolutions::AwsSolutions-IAM5[Resource::${asNagShowsIt(this, arns.plan)}]`, reason: planPatternReason },
+      ],
+      backup: [{ id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: 'backup:ListBackupJobs has no resource-level permissions; the function filters by this instance and vault in the call.' }],
+    };
     const environment: Record<SwitchAction, Record<string, string>> = {
-      fence: { WRITER_PARAMETER: props.writerParameterName },
+      fence: {
+        WRITER_PARAMETER: props.writerParameterName,
+        DB_INSTANCE_IDS: props.fencedInstanceIdentifiers.join(','),
+        FENCED_SECURITY_GROUP_ID: this.fencedSecurityGroup.securityGroupId,
+        PARAMETER_GROUP_PREFIX: parameterGroupPrefix,
+      },
+      'await-replication': {
+        DB_INSTANCE_ID: props.dbInstanceIdentifier,
+        FENCE_STEP: props.fenceStepName,
+        SAMPLES: String(REPLICATION_CATCH_UP.samples),
+        SETTLE_SECONDS: String(REPLICATION_CATCH_UP.settleSeconds),
+      },
       'publish-writer': { WRITER_PARAMETER: props.writerParameterName, DB_INSTANCE_ID: props.dbInstanceIdentifier, SECRET_ID: props.secretName },
       backup: {
         BACKUP_VAULT: props.backupVaultName,
@@ -112,16 +188,20 @@ export class SwitchActions extends Construct {
     };
 
     this.functions = Object.fromEntries(
-      SWITCH_ACTIONS.map((action, i) => [action, this.createFunction(action, names[action], logGroupNames[i], logKey, statements[action], environment[action], props)]),
+      SWITCH_ACTIONS.map((action, i) => [action, this.createFunction(action, names[action], logGroupNames[i], logKey, statements[action], environment[action], acknowledgements[action] ?? [], props)]),
     ) as Record<SwitchAction, lambda.Function>;
   }
 
   /** ARNs built from names in this stack's region and account: nothing comes from the other region. */
   private resourceArns(props: SwitchActionsProps) {
     const stack = Stack.of(this);
+    const dbArn = (identifier: string) => stack.formatArn({ service: 'rds', resource: 'db', resourceName: identifier, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     return {
       parameter: stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: props.writerParameterName }),
-      dbInstance: stack.formatArn({ service: 'rds', resource: 'db', resourceName: props.dbInstanceIdentifier, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+      dbInstance: dbArn(props.dbInstanceIdentifier),
+      fencedInstances: props.fencedInstanceIdentifiers.map(dbArn),
+      // Region switch appends a six-character id of its own to the plan's ARN, which has no region.
+      plan: Arn.format({ service: 'arc-region-switch', region: '', resource: 'plan', resourceName: `${props.planName}:*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, stack),
       // Secrets Manager appends a hyphen and six random characters to the name in the ARN.
       secret: stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${props.secretName}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
       vault: stack.formatArn({ service: 'backup', resource: 'backup-vault', resourceName: props.backupVaultName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
@@ -155,6 +235,7 @@ export class SwitchActions extends Construct {
     logKey: EncryptionKey,
     statements: iam.PolicyStatement[],
     environment: Record<string, string>,
+    acknowledgements: Acknowledgement[],
     props: SwitchActionsProps,
   ): lambda.Function {
     const id = action
@@ -178,12 +259,7 @@ export class SwitchActions extends Construct {
       id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(logGroup.node.defaultChild as logs.CfnLogGroup)}.Arn>:log-stream:*]`,
       reason: 'Lambda names a log stream per execution environment, unknown in advance; the statement names this function’s own log group.',
     });
-    if (action === 'backup') {
-      acknowledge(policy, {
-        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-        reason: 'backup:ListBackupJobs has no resource-level permissions; the function filters by this instance and vault in the call.',
-      });
-    }
+    if (acknowledgements.length > 0) acknowledge(policy, ...acknowledgements);
 
     const fn = new lambda.Function(this, id, {
       functionName,

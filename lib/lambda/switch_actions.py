@@ -1,14 +1,17 @@
 """The custom actions of the Region switch plan (lib/constructs/region-switch.ts).
 
-One Lambda function per action and region, each configured by its environment (the
-plan passes no per-step input we rely on), each safe to run again: ARC Region switch
-reruns a custom-action Lambda "if it does not succeed within" the step's retry interval
-(https://docs.aws.amazon.com/r53recovery/latest/dg/custom-action-lambda-block.html),
+One Lambda function per action and region, each configured by its environment, each safe to
+run again: ARC Region switch reruns a custom-action Lambda "if it does not succeed within" the
+step's retry interval (https://docs.aws.amazon.com/r53recovery/latest/dg/custom-action-lambda-block.html),
 so an action that is not finished yet raises, and a rerun after success changes nothing.
 
-- fence_handler: writes "none" into this region's writer parameter.
-- publish_writer_handler: once the local instance is a standalone, available writer,
-  points this region's writer parameter and secret `host` at it.
+- fence_handler: this region stops taking writes, at the database itself: "none" in its writer
+  parameter, then every standalone instance this region has had gets `default_transaction_read_only`
+  in its parameter group and the fenced, ingress-less security group instead of its own.
+- await_replication_handler: before the promotion in a graceful switch, waits until the local
+  replica has replayed everything the fenced writer wrote.
+- publish_writer_handler: once the local instance is a standalone, writable instance, points this
+  region's writer parameter and secret `host` at it.
 - backup_handler: starts one on-demand AWS Backup job of the promoted instance.
 
 Only boto3, which the Lambda Python runtime includes.
@@ -19,11 +22,32 @@ import json
 import os
 
 import boto3
+from botocore.exceptions import ClientError
 
 # lib/constructs/writer-endpoint.ts NO_WRITER: the instances serve read-only and fail /health/writer.
 NO_WRITER = "none"
 # AWS Backup job states in which a job already covers this switch (API_BackupJob: State).
 LIVE_OR_DONE_STATES = ("CREATED", "PENDING", "RUNNING", "COMPLETED")
+# The fence at the database: every new transaction is read-only unless a session asks otherwise. It
+# is dynamic, so RDS applies it without a reboot and every session reads it at the next reload
+# (PostgreSQL documentation, "default_transaction_read_only"; RDS: "dynamic parameters ... applied
+# immediately").
+READ_ONLY_PARAMETER = "default_transaction_read_only"
+# DB instance states in which a promoted instance already takes writes: everything RDS does while
+# the instance stays up (API_DBInstance DBInstanceStatus; "Viewing Amazon RDS DB instance status").
+# Right after PromoteReadReplica the instance usually shows backing-up, modifying or
+# configuring-enhanced-monitoring for a while, and waiting for "available" could outlast the step.
+WRITABLE_STATES = (
+    "available",
+    "backing-up",
+    "modifying",
+    "configuring-enhanced-monitoring",
+    "configuring-iam-database-auth",
+    "configuring-log-exports",
+    "resetting-master-credentials",
+    "storage-optimization",
+    "storage-config-upgrade",
+)
 
 
 class NotReady(Exception):
@@ -39,11 +63,125 @@ def _write_parameter(ssm, name, value):
     return True
 
 
+def _describe(rds, instance_id):
+    """The instance, or None where it does not exist (a previous generation already deleted)."""
+    try:
+        return rds.describe_db_instances(DBInstanceIdentifier=instance_id)["DBInstances"][0]
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "DBInstanceNotFound":
+            return None
+        raise
+
+
+def _parameter_value(rds, group, name):
+    """The value the group sets for `name`, or None where it leaves the engine default."""
+    for page in rds.get_paginator("describe_db_parameters").paginate(DBParameterGroupName=group, Source="user"):
+        for parameter in page["Parameters"]:
+            if parameter["ParameterName"] == name:
+                return parameter.get("ParameterValue")
+    return None
+
+
+def _fence_instance(rds, instance, security_group_id, group_prefix):
+    """Fences one standalone instance; returns what it changed and whether the fence is in force yet."""
+    instance_id = instance["DBInstanceIdentifier"]
+    changed = []
+    group = instance["DBParameterGroups"][0]
+    group_name = group["DBParameterGroupName"]
+    # The role may change only this stack's parameter groups; say so plainly rather than fail on AccessDenied.
+    if not group_name.startswith(group_prefix):
+        raise RuntimeError(f"{instance_id} uses parameter group {group_name}, not one of this stack's ({group_prefix}*): fence it by hand (docs/disaster-recovery.md)")
+    if _parameter_value(rds, group_name, READ_ONLY_PARAMETER) != "1":
+        rds.modify_db_parameter_group(
+            DBParameterGroupName=group_name,
+            Parameters=[{"ParameterName": READ_ONLY_PARAMETER, "ParameterValue": "1", "ApplyMethod": "immediate"}],
+        )
+        changed.append("read-only")
+    groups = [g["VpcSecurityGroupId"] for g in instance["VpcSecurityGroups"] if g["Status"] in ("active", "adding")]
+    if groups != [security_group_id]:
+        # Security groups apply without a reboot even with ApplyImmediately; no connection opened
+        # after this reaches the instance, from the app tier or anywhere else.
+        rds.modify_db_instance(DBInstanceIdentifier=instance_id, VpcSecurityGroupIds=[security_group_id], ApplyImmediately=True)
+        changed.append("security-group")
+    in_force = (
+        not changed
+        and group.get("ParameterApplyStatus") == "in-sync"
+        and [(g["VpcSecurityGroupId"], g["Status"]) for g in instance["VpcSecurityGroups"]] == [(security_group_id, "active")]
+    )
+    return changed, in_force
+
+
 def fence_handler(event, context):
-    """Fences the region being deactivated: its instances stop taking writes within their 30 s cache."""
-    ssm = boto3.client("ssm")
-    changed = _write_parameter(ssm, os.environ["WRITER_PARAMETER"], NO_WRITER)
-    return {"action": "fence", "writer": NO_WRITER, "changed": changed}
+    """Fences this region: its writer parameter names no writer, and none of its standalone instances takes writes.
+
+    Runs in the region being deactivated (graceful activation), in the inactive region after an
+    ungraceful one (the post-recovery workflow), or by hand. A read replica is left alone: it takes
+    no writes, and it is the region's read-only service.
+    """
+    parameter_changed = _write_parameter(boto3.client("ssm"), os.environ["WRITER_PARAMETER"], NO_WRITER)
+    rds = boto3.client("rds")
+    fenced, pending = {}, []
+    for instance_id in os.environ["DB_INSTANCE_IDS"].split(","):
+        instance = _describe(rds, instance_id)
+        if instance is None or instance.get("ReadReplicaSourceDBInstanceIdentifier"):
+            continue
+        changed, in_force = _fence_instance(rds, instance, os.environ["FENCED_SECURITY_GROUP_ID"], os.environ["PARAMETER_GROUP_PREFIX"])
+        fenced[instance_id] = changed
+        if not in_force:
+            pending.append(instance_id)
+    if pending:
+        # The next run (after the retry interval) confirms what this one asked for.
+        raise NotReady(f"fence requested, not yet in force on {', '.join(pending)}: {json.dumps(fenced)}")
+    return {"action": "fence", "writer": NO_WRITER, "parameterChanged": parameter_changed, "fenced": sorted(fenced)}
+
+
+def _step_end(arc, plan_arn, execution_id, step_name):
+    """When `step_name` of this execution completed, or None while it has not."""
+    pages = {"planArn": plan_arn, "executionId": execution_id}
+    while True:
+        execution = arc.get_plan_execution(**pages)
+        for step in execution.get("stepStates", []):
+            if step.get("name") == step_name and step.get("status") == "completed" and step.get("endTime"):
+                return step["endTime"]
+        if not execution.get("nextToken"):
+            return None
+        pages["nextToken"] = execution["nextToken"]
+
+
+def await_replication_handler(event, context):
+    """Succeeds once the local replica's lag has been 0 for SAMPLES whole minutes that began after the fence took hold.
+
+    The fence step ends only once the old writer refuses writes and new connections, and SETTLE_SECONDS
+    more cover the instances' cache of the writer parameter; every write acknowledged before that is in
+    the WAL the replica replays, so a lag of 0 after it means nothing acknowledged is left behind.
+    """
+    instance_id = os.environ["DB_INSTANCE_ID"]
+    instance = _describe(boto3.client("rds"), instance_id)
+    if instance is None:
+        raise RuntimeError(f"{instance_id} does not exist in this region")
+    if not instance.get("ReadReplicaSourceDBInstanceIdentifier"):
+        return {"action": "await-replication", "caughtUp": True, "reason": f"{instance_id} is not a replica: nothing to wait for"}
+    fence_end = _step_end(boto3.client("arc-region-switch"), event["PlanArn"], event["ExecutionId"], os.environ["FENCE_STEP"])
+    if fence_end is None:
+        raise RuntimeError(f"step {os.environ['FENCE_STEP']} of execution {event['ExecutionId']} has not completed: this step waits for what the fence froze")
+    since = fence_end + datetime.timedelta(seconds=int(os.environ["SETTLE_SECONDS"]))
+    now = datetime.datetime.now(datetime.timezone.utc)
+    samples = int(os.environ["SAMPLES"])
+    datapoints = boto3.client("cloudwatch").get_metric_statistics(
+        Namespace="AWS/RDS",
+        MetricName="ReplicaLag",
+        Dimensions=[{"Name": "DBInstanceIdentifier", "Value": instance_id}],
+        StartTime=since,
+        EndTime=now,
+        Period=60,
+        Statistics=["Maximum"],
+    )["Datapoints"]
+    # CloudWatch may round the start down to the minute: only minutes that began after `since` count.
+    after = sorted((p for p in datapoints if p["Timestamp"] >= since), key=lambda p: p["Timestamp"])
+    recent = after[-samples:]
+    if len(recent) < samples or any(p["Maximum"] > 0 for p in recent):
+        raise NotReady(f"{instance_id} ReplicaLag since {since.isoformat()}: {[p['Maximum'] for p in after]}; waiting for {samples} minutes at 0")
+    return {"action": "await-replication", "caughtUp": True, "since": since.isoformat(), "lagSamples": [p["Maximum"] for p in recent]}
 
 
 def publish_writer_handler(event, context):
@@ -57,8 +195,8 @@ def publish_writer_handler(event, context):
     # if this DB instance is a read replica").
     if instance.get("ReadReplicaSourceDBInstanceIdentifier"):
         raise NotReady(f"{instance_id} is still a read replica of {instance['ReadReplicaSourceDBInstanceIdentifier']}")
-    if instance["DBInstanceStatus"] != "available":
-        raise NotReady(f"{instance_id} is {instance['DBInstanceStatus']}, not available")
+    if instance["DBInstanceStatus"] not in WRITABLE_STATES:
+        raise NotReady(f"{instance_id} is {instance['DBInstanceStatus']}, not yet taking writes")
     address = instance["Endpoint"]["Address"]
 
     parameter_changed = _write_parameter(boto3.client("ssm"), os.environ["WRITER_PARAMETER"], address)

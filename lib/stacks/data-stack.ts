@@ -9,6 +9,7 @@ import { POSTGRES_PORT, type PostgresInstanceSettings } from '../constructs/post
 import { PrimaryDatabase } from '../constructs/primary-database';
 import { PromotionRunbook } from '../constructs/promotion-runbook';
 import { addReplicaInstance, ReadReplica } from '../constructs/read-replica';
+import { FENCE_STEP } from '../constructs/region-switch';
 import { SwitchActions } from '../constructs/switch-actions';
 import { NO_WRITER, WriterEndpoint } from '../constructs/writer-endpoint';
 import { Naming } from '../naming';
@@ -92,6 +93,16 @@ export function writerParameterName(config: EnvironmentConfig, region: RegionNam
 /** `<env>-data-<region>-switch`: the switch actions' functions are `<prefix>-<action>`. */
 export function switchActionPrefix(config: EnvironmentConfig, region: RegionName): string {
   return new Naming(config.name).name('lambdaFunction', 'data', region, 'switch');
+}
+
+/** `<env>-dns-global-switch`: the Region switch plan, held by the DNS stack, whose executions run the switch actions. */
+export function regionSwitchPlanName(config: EnvironmentConfig): string {
+  return new Naming(config.name).name('regionSwitchPlan', 'dns', 'global', 'switch');
+}
+
+/** Every instance `region` has had, oldest first: generation 0 up to the current one. */
+export function instanceIdentifiersOf(config: EnvironmentConfig, region: RegionName): string[] {
+  return Array.from({ length: generationOf(config, region) + 1 }, (_, generation) => instanceIdentifierOf(config, region, generation));
 }
 
 /** The name of the credentials secret: created in the founding region, replicated to the other. */
@@ -249,6 +260,12 @@ export class DataStack extends ServiceStack {
     this.switchActions = new SwitchActions(this, 'SwitchActions', {
       writerParameterName: writerParameterName(config, props.region),
       dbInstanceIdentifier: database.instanceIdentifier,
+      // A kept old writer (a previous generation, retained where state is protected) is fenced too.
+      fencedInstanceIdentifiers: instanceIdentifiersOf(config, props.region),
+      vpc: network.vpc,
+      fencedSecurityGroupName: this.names.name('nameTag', 'fenced-database'),
+      planName: regionSwitchPlanName(config),
+      fenceStepName: FENCE_STEP,
       secretName: secretNameOf(config),
       // The replica of the secret is encrypted with the AWS managed key (DatabaseSecret's replica regions).
       secretKeyArn: this.founding?.key.keyArn,

@@ -8,7 +8,7 @@ import { FailoverDns, failoverSetIdentifier } from '../constructs/failover-dns';
 import { PlanHealthChecks } from '../constructs/plan-health-checks';
 import { RegionSwitch, type RegionSwitchRegion } from '../constructs/region-switch';
 import { SWITCH_ACTIONS, type SwitchAction } from '../constructs/switch-actions';
-import { instanceArn, instanceIdentifierOf, switchActionPrefix } from './data-stack';
+import { instanceArn, instanceIdentifierOf, regionSwitchPlanName, switchActionPrefix } from './data-stack';
 import type { AppStack } from './app-stack';
 import { ServiceStack, type ServiceStackProps } from './service-stack';
 
@@ -61,7 +61,7 @@ export class DnsStack extends ServiceStack {
       recordSetIdentifier: failoverSetIdentifier(region === first ? 'Primary' : 'Secondary', region),
     });
     this.regionSwitch = new RegionSwitch(this, 'RegionSwitch', {
-      planName: this.names.name('regionSwitchPlan', 'switch'),
+      planName: regionSwitchPlanName(this.config),
       // The plan's Regions and PrimaryRegion are create-only (AWS::ARCRegionSwitch::Plan registry
       // schema, createOnlyProperties): following `primaryRegion` would make the config change after
       // a switch replace the named plan (which CloudFormation refuses) and its health checks with it.

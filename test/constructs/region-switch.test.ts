@@ -9,6 +9,7 @@ const region = (name: string): RegionSwitchRegion => ({
   autoScalingGroupArn: `arn:aws:autoscaling:${name}:111111111111:autoScalingGroup:00000000-0000-0000-0000-000000000000:autoScalingGroupName/prod-app-${name}`,
   actionFunctionArns: {
     fence: `arn:aws:lambda:${name}:111111111111:function:prod-data-${name}-switch-fence`,
+    'await-replication': `arn:aws:lambda:${name}:111111111111:function:prod-data-${name}-switch-await-replication`,
     'publish-writer': `arn:aws:lambda:${name}:111111111111:function:prod-data-${name}-switch-publish-writer`,
     backup: `arn:aws:lambda:${name}:111111111111:function:prod-data-${name}-switch-backup`,
   },
@@ -48,12 +49,13 @@ describe('RegionSwitch', () => {
     });
   });
 
-  it.each(['us-east-1', 'eu-west-1'])('activates %s in order: approve, fence, promote, publish, scale, then DNS and backup in parallel', (target) => {
+  it.each(['us-east-1', 'eu-west-1'])('activates %s in order: approve, fence, await replication, promote, publish, scale, then DNS and backup in parallel', (target) => {
     const workflow = plan.Properties.Workflows.find((w: any) => w.WorkflowTargetRegion === target);
     expect(workflow.WorkflowTargetAction).toBe('activate');
     expect(stepsOf(workflow.Steps)).toEqual([
       ['approve', 'ManualApproval'],
       ['fence-deactivating-region', 'CustomActionLambda'],
+      ['await-replication', 'CustomActionLambda'],
       ['promote-database', 'RdsPromoteReadReplica'],
       ['publish-writer', 'CustomActionLambda'],
       ['scale-app', 'EC2AutoScaling'],
@@ -62,11 +64,38 @@ describe('RegionSwitch', () => {
         ['backup', 'CustomActionLambda'],
       ],
     ]);
-    expect(plan.Properties.Workflows).toHaveLength(2);
+    expect(plan.Properties.Workflows.map((w: any) => w.WorkflowTargetAction)).toEqual(['activate', 'activate', 'postRecovery']);
   });
 
   const workflow = plan.Properties.Workflows[1];
-  const step = (name: string) => [...workflow.Steps, ...workflow.Steps[5].ExecutionBlockConfiguration.ParallelConfig.Steps].find((s: any) => s.Name === name).ExecutionBlockConfiguration;
+  const parallel = workflow.Steps.find((s: any) => s.ExecutionBlockType === 'Parallel');
+  const step = (name: string) => [...workflow.Steps, ...parallel.ExecutionBlockConfiguration.ParallelConfig.Steps].find((s: any) => s.Name === name).ExecutionBlockConfiguration;
+
+  it('after an ungraceful switch, fences the inactive region once it answers again, in a post-recovery workflow', () => {
+    const postRecovery = plan.Properties.Workflows.find((w: any) => w.WorkflowTargetAction === 'postRecovery');
+    expect(postRecovery.WorkflowTargetRegion).toBeUndefined();
+    expect(stepsOf(postRecovery.Steps)).toEqual([['fence-inactive-region', 'CustomActionLambda']]);
+    expect(postRecovery.Steps[0].ExecutionBlockConfiguration.CustomActionLambdaConfig).toEqual({
+      Lambdas: [{ Arn: props.primary.actionFunctionArns.fence }, { Arn: props.standby.actionFunctionArns.fence }],
+      RegionToRun: 'inactiveRegion',
+      RetryIntervalMinutes: 1,
+      TimeoutMinutes: 10,
+    });
+  });
+
+  it('in graceful mode waits, in the activating region, for the replica to replay what the fenced writer wrote; ungraceful skips it', () => {
+    expect(step('await-replication').CustomActionLambdaConfig).toEqual({
+      Lambdas: [{ Arn: props.primary.actionFunctionArns['await-replication'] }, { Arn: props.standby.actionFunctionArns['await-replication'] }],
+      RegionToRun: 'activatingRegion',
+      RetryIntervalMinutes: 1,
+      TimeoutMinutes: 15,
+      Ungraceful: { Behavior: 'skip' },
+    });
+  });
+
+  it('in ungraceful mode lets the scaling step succeed at half the target, so short EC2 capacity cannot hold DNS back', () => {
+    expect(step('scale-app').Ec2AsgCapacityIncreaseConfig.Ungraceful).toEqual({ MinimumSuccessPercentage: 50 });
+  });
 
   it('fences the deactivating region and skips that in ungraceful mode; every other action runs in the activating region', () => {
     expect(step('fence-deactivating-region').CustomActionLambdaConfig).toMatchObject({
@@ -108,12 +137,35 @@ describe('RegionSwitch', () => {
       [['arc-region-switch:GetPlan', 'arc-region-switch:GetPlanExecution', 'arc-region-switch:ListPlanExecutions'], planArn],
       ['arc-region-switch:ApprovePlanExecutionStep', planArn],
       [['lambda:GetFunction', 'lambda:InvokeFunction'], fns],
-      [['rds:DescribeDBInstances', 'rds:PromoteReadReplica'], [props.primary.dbInstanceArn, props.standby.dbInstanceArn]],
+      [['rds:DescribeDBInstances', 'rds:PromoteReadReplica', 'rds:ModifyDBInstance'], [props.primary.dbInstanceArn, props.standby.dbInstanceArn]],
       ['autoscaling:UpdateAutoScalingGroup', [props.primary.autoScalingGroupArn, props.standby.autoScalingGroupArn]],
       ['autoscaling:DescribeAutoScalingGroups', '*'],
       ['cloudwatch:GetMetricStatistics', '*'],
       ['route53:ListResourceRecordSets', { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':route53:::hostedzone/Z00000000000000PROD']] }],
     ]);
+  });
+
+  // What ARC's sample policy of each execution block grants, from its page under
+  // https://docs.aws.amazon.com/r53recovery/latest/dg/security_iam_region_switch_execution_blocks.html
+  // (security_iam_region_switch_<block>.html). The RDS sample also grants rds:CreateDBInstanceReadReplica,
+  // which serves the cross-Region replica block this plan does not use.
+  const SAMPLE_POLICY_ACTIONS: Record<string, string[]> = {
+    ManualApproval: ['arc-region-switch:ApprovePlanExecutionStep'],
+    CustomActionLambda: ['lambda:GetFunction', 'lambda:InvokeFunction'],
+    RdsPromoteReadReplica: ['rds:DescribeDBInstances', 'rds:PromoteReadReplica', 'rds:ModifyDBInstance'],
+    EC2AutoScaling: ['autoscaling:DescribeAutoScalingGroups', 'autoscaling:UpdateAutoScalingGroup', 'cloudwatch:GetMetricStatistics'],
+    Route53HealthCheck: ['route53:ListResourceRecordSets'],
+  };
+  const blockTypes = (steps: any[]): string[] =>
+    steps.flatMap((s) => (s.ExecutionBlockType === 'Parallel' ? blockTypes(s.ExecutionBlockConfiguration.ParallelConfig.Steps) : [s.ExecutionBlockType]));
+
+  it("allows the execution role every action of the sample policy of each block the plan uses", () => {
+    const used = [...new Set(plan.Properties.Workflows.flatMap((w: any) => blockTypes(w.Steps)))] as string[];
+    expect(used.sort()).toEqual(Object.keys(SAMPLE_POLICY_ACTIONS).sort());
+    const roleId = plan.Properties.ExecutionRole['Fn::GetAtt'][0];
+    const [policy] = Object.values(resources).filter((r) => r.Type === 'AWS::IAM::ManagedPolicy' && r.Properties.Roles.some((x: any) => x.Ref === roleId));
+    const allowed = new Set((policy.Properties.PolicyDocument.Statement as any[]).flatMap((st) => [st.Action].flat()));
+    for (const block of used) expect([block, SAMPLE_POLICY_ACTIONS[block].filter((a) => !allowed.has(a))]).toEqual([block, []]);
   });
 
   it('waits for approval with a role that may approve only this plan', () => {
@@ -128,11 +180,12 @@ describe('RegionSwitch', () => {
 
     it.each(['us-east-1', 'eu-west-1'])('activates %s starting at fencing', (target) => {
       const workflow = unapprovedPlan.Properties.Workflows.find((w: any) => w.WorkflowTargetRegion === target);
-      expect(stepsOf(workflow.Steps).slice(0, 2)).toEqual([
+      expect(stepsOf(workflow.Steps).slice(0, 3)).toEqual([
         ['fence-deactivating-region', 'CustomActionLambda'],
+        ['await-replication', 'CustomActionLambda'],
         ['promote-database', 'RdsPromoteReadReplica'],
       ]);
-      expect(workflow.Steps).toHaveLength(5);
+      expect(workflow.Steps).toHaveLength(6);
     });
 
     it('has no approval role, and the execution role may not approve steps', () => {

@@ -1,12 +1,19 @@
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { SwitchActions } from '../../lib/constructs/switch-actions';
+import { FENCE_STEP } from '../../lib/constructs/region-switch';
+import { SwitchActions, type SwitchActionsProps } from '../../lib/constructs/switch-actions';
 import { NamingError } from '../../lib/naming';
 
-const props = {
+type Props = Omit<SwitchActionsProps, 'vpc'>;
+const props: Props = {
   writerParameterName: 'prod-data-eu-west-1-writer-endpoint',
-  dbInstanceIdentifier: 'prod-data-eu-west-1',
+  dbInstanceIdentifier: 'prod-data-eu-west-1-g1',
+  fencedInstanceIdentifiers: ['prod-data-eu-west-1', 'prod-data-eu-west-1-g1'],
+  fencedSecurityGroupName: 'prod-data-eu-west-1-fenced-database',
+  planName: 'prod-dns-global-switch',
+  fenceStepName: FENCE_STEP,
   secretName: 'prod-data-us-east-1-credentials',
   secretKeyArn: 'arn:aws:kms:eu-west-1:111111111111:key/secret',
   backupVaultName: 'prod-data-eu-west-1-vault',
@@ -16,9 +23,10 @@ const props = {
   removalPolicy: RemovalPolicy.RETAIN,
 };
 
-function synth(overrides: Partial<typeof props> = {}) {
-  const stack = new Stack(new App(), 'Data', { env: { account: '111111111111', region: 'eu-west-1' } });
-  const actions = new SwitchActions(stack, 'Switch', { ...props, ...overrides });
+function synth(overrides: Partial<Props> = {}) {
+  const stack = new Stack(new App(), 'Data', { env: { account: '111111111111', region: 'eu-west-1' }, stackName: 'prod-data-eu-west-1' });
+  const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 1, natGateways: 0, subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+  const actions = new SwitchActions(stack, 'Switch', { ...props, vpc, ...overrides });
   return { stack, actions, template: Template.fromStack(stack) };
 }
 
@@ -42,21 +50,52 @@ describe('SwitchActions', () => {
     const fns = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function');
     expect(fns.map((f) => [f.Properties.FunctionName, f.Properties.Handler, f.Properties.Runtime])).toEqual([
       ['prod-data-eu-west-1-switch-fence', 'switch_actions.fence_handler', 'python3.12'],
+      ['prod-data-eu-west-1-switch-await-replication', 'switch_actions.await_replication_handler', 'python3.12'],
       ['prod-data-eu-west-1-switch-publish-writer', 'switch_actions.publish_writer_handler', 'python3.12'],
       ['prod-data-eu-west-1-switch-backup', 'switch_actions.backup_handler', 'python3.12'],
     ]);
-    expect(new Set(fns.map((f) => f.Properties.Role['Fn::GetAtt'][0])).size).toBe(3);
+    expect(new Set(fns.map((f) => f.Properties.Role['Fn::GetAtt'][0])).size).toBe(4);
   });
 
-  it('lets fence read and write only the writer parameter', () => {
+  it('lets fence write the writer parameter, and modify every instance this region has had and only this stack’s parameter groups', () => {
     expect(statementsOf('prod-data-eu-west-1-switch-fence')).toEqual([
       { Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:PutParameter'], Resource: ARN('ssm', 'parameter/prod-data-eu-west-1-writer-endpoint') },
+      { Effect: 'Allow', Action: ['rds:DescribeDBInstances', 'rds:ModifyDBInstance'], Resource: [ARN('rds', 'db:prod-data-eu-west-1'), ARN('rds', 'db:prod-data-eu-west-1-g1')] },
+      { Effect: 'Allow', Action: ['rds:DescribeDBParameters', 'rds:ModifyDBParameterGroup'], Resource: ARN('rds', 'pg:prod-data-eu-west-1-*') },
     ]);
+  });
+
+  it('fences into a security group without any ingress, kept as long as the state it fences', () => {
+    const fn = Object.values(resources).find((r) => r.Properties.FunctionName === 'prod-data-eu-west-1-switch-fence')!;
+    const groupId = fn.Properties.Environment.Variables.FENCED_SECURITY_GROUP_ID['Fn::GetAtt'][0];
+    expect(resources[groupId].Type).toBe('AWS::EC2::SecurityGroup');
+    expect(resources[groupId].Properties.SecurityGroupIngress).toBeUndefined();
+    expect(Object.values(resources).filter((r) => r.Type === 'AWS::EC2::SecurityGroupIngress')).toEqual([]);
+    expect((template.toJSON().Resources[groupId] as { DeletionPolicy: string }).DeletionPolicy).toBe('Retain');
+    expect(fn.Properties.Environment.Variables).toMatchObject({
+      WRITER_PARAMETER: 'prod-data-eu-west-1-writer-endpoint',
+      DB_INSTANCE_IDS: 'prod-data-eu-west-1,prod-data-eu-west-1-g1',
+      PARAMETER_GROUP_PREFIX: 'prod-data-eu-west-1-',
+    });
+  });
+
+  it('lets await-replication describe the local instance, read its executions of this one plan, and read metrics', () => {
+    expect(statementsOf('prod-data-eu-west-1-switch-await-replication')).toEqual([
+      { Effect: 'Allow', Action: 'rds:DescribeDBInstances', Resource: ARN('rds', 'db:prod-data-eu-west-1-g1') },
+      {
+        Effect: 'Allow',
+        Action: 'arc-region-switch:GetPlanExecution',
+        Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':arc-region-switch::111111111111:plan/prod-dns-global-switch:*']] },
+      },
+      { Effect: 'Allow', Action: 'cloudwatch:GetMetricStatistics', Resource: '*' },
+    ]);
+    const fn = Object.values(resources).find((r) => r.Properties.FunctionName === 'prod-data-eu-west-1-switch-await-replication')!;
+    expect(fn.Properties.Environment.Variables).toEqual({ DB_INSTANCE_ID: 'prod-data-eu-west-1-g1', FENCE_STEP: 'fence-deactivating-region', SAMPLES: '3', SETTLE_SECONDS: '30' });
   });
 
   it('lets publish-writer describe the instance, write the parameter, promote and write the secret, with its key through Secrets Manager only', () => {
     expect(statementsOf('prod-data-eu-west-1-switch-publish-writer')).toEqual([
-      { Effect: 'Allow', Action: 'rds:DescribeDBInstances', Resource: ARN('rds', 'db:prod-data-eu-west-1') },
+      { Effect: 'Allow', Action: 'rds:DescribeDBInstances', Resource: ARN('rds', 'db:prod-data-eu-west-1-g1') },
       { Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:PutParameter'], Resource: ARN('ssm', 'parameter/prod-data-eu-west-1-writer-endpoint') },
       {
         Effect: 'Allow',
@@ -83,7 +122,7 @@ describe('SwitchActions', () => {
   });
 
   it('writes each function’s logs to its own encrypted log group with the given retention', () => {
-    for (const action of ['fence', 'publish-writer', 'backup']) {
+    for (const action of ['fence', 'await-replication', 'publish-writer', 'backup']) {
       template.hasResource('AWS::Logs::LogGroup', {
         Properties: { LogGroupName: `prod-data-eu-west-1-switch-${action}`, RetentionInDays: 365, KmsKeyId: Match.anyValue() },
         DeletionPolicy: 'Retain',
