@@ -109,7 +109,7 @@ describe.each(['dev', 'prod'] as const)('%s DNS', (envName) => {
   it('maps each failover record to its region in the plan, which lives in us-east-1 with both regions', () => {
     expect(plan.Properties).toMatchObject({ RecoveryApproach: 'activePassive', Regions: ['us-east-1', 'eu-west-1'], PrimaryRegion: 'us-east-1' });
     const failover = records.filter((r) => r.Name === `${config.dns.domainName}.`);
-    for (const workflow of plan.Properties.Workflows) {
+    for (const workflow of plan.Properties.Workflows.filter((w: any) => w.WorkflowTargetAction === 'activate')) {
       const shift = workflow.Steps.flatMap((s: any) => (s.ExecutionBlockType === 'Parallel' ? s.ExecutionBlockConfiguration.ParallelConfig.Steps : [s])).find((s: any) => s.ExecutionBlockType === 'Route53HealthCheck');
       expect(shift.ExecutionBlockConfiguration.Route53HealthCheckConfig).toMatchObject({
         HostedZoneId: config.dns.hostedZoneId,
@@ -124,7 +124,7 @@ describe.each(['dev', 'prod'] as const)('%s DNS', (envName) => {
       .filter((s: any) => s.ExecutionBlockType === 'CustomActionLambda');
     const arns = lambdaSteps.flatMap((s: any) => s.ExecutionBlockConfiguration.CustomActionLambdaConfig.Lambdas.map((l: any) => JSON.stringify(l.Arn)));
     for (const region of ['us-east-1', 'eu-west-1']) {
-      for (const action of ['fence', 'publish-writer', 'backup']) {
+      for (const action of ['fence', 'await-replication', 'publish-writer', 'backup']) {
         expect(arns).toContainEqual(expect.stringContaining(`:lambda:${region}:${config.account}:function:${envName}-data-${region}-switch-${action}`));
       }
     }

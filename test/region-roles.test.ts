@@ -101,8 +101,13 @@ for (const envName of ['dev', 'prod']) {
         const replaced = unsafe.filter((change) => change.kind === 'replace' && !/^may be replaced \(BackupRetentionPeriod changes\)/.test(change.detail));
         expect(replaced.map(formatChange)).toEqual([]);
         const removed = unsafe.filter((change) => change.kind === 'remove');
-        // Only what belonged to the old writer leaves: its instance and the instance's log groups.
-        expect(new Set(removed.map((change) => change.resourceType))).toEqual(new Set(['AWS::RDS::DBInstance', 'AWS::Logs::LogGroup']));
+        // Only what belonged to the old writer leaves: its instance and log groups and, kept with it
+        // where state is protected, what it runs with (security group, parameter group, subnet
+        // group, Enhanced Monitoring role): a kept instance keeps running, fenced.
+        const kept = a.protectStatefulResources ? ['AWS::EC2::SecurityGroup', 'AWS::RDS::DBParameterGroup', 'AWS::RDS::DBSubnetGroup', 'AWS::IAM::Role'] : [];
+        expect(new Set(removed.map((change) => change.resourceType))).toEqual(new Set(['AWS::RDS::DBInstance', 'AWS::Logs::LogGroup', ...kept]));
+        const supportOf = (change: { logicalId: string }) => /Support(SecurityGroup|Parameters|MonitoringRole)|InstanceSubnetGroup/.test(change.logicalId);
+        for (const type of kept) expect(removed.filter((change) => change.resourceType === type).every(supportOf)).toBe(true);
         for (const change of removed) {
           const old = from[change.stack].Resources?.[change.logicalId] as Resource;
           if (a.protectStatefulResources) expect([change.logicalId, old.DeletionPolicy]).toEqual([change.logicalId, expect.stringMatching(/^Retain/)]);
@@ -168,6 +173,19 @@ for (const envName of ['dev', 'prod']) {
       expect(Object.keys(routing(A)).length).toBeGreaterThanOrEqual(6);
       expect(routing(B)).toEqual(routing(A));
       expect(routing(C)).toEqual(routing(A));
+    });
+
+    it('fences, in each region and state, every instance the region has had: the kept old writer too, not only the current one', () => {
+      const fenced = (t: Templates, region: RegionName) => {
+        const fence = resources(data(t, region), 'AWS::Lambda::Function').find(([, fn]) => fn.Properties?.FunctionName === `${name('data', region)}-switch-fence`)!;
+        return ((fence[1].Properties?.Environment as { Variables: Record<string, string> }).Variables.DB_INSTANCE_IDS ?? '').split(',');
+      };
+      expect([fenced(A, 'us-east-1'), fenced(A, 'eu-west-1')]).toEqual([[name('data', 'us-east-1')], [name('data', 'eu-west-1')]]);
+      expect([fenced(B, 'us-east-1'), fenced(B, 'eu-west-1')]).toEqual([[name('data', 'us-east-1'), `${name('data', 'us-east-1')}-g1`], [name('data', 'eu-west-1')]]);
+      expect([fenced(C, 'us-east-1'), fenced(C, 'eu-west-1')]).toEqual([
+        [name('data', 'us-east-1'), `${name('data', 'us-east-1')}-g1`],
+        [name('data', 'eu-west-1'), `${name('data', 'eu-west-1')}-g1`],
+      ]);
     });
 
     it("points the plan's promotion and custom steps at each region's current instance and at functions its data stack holds", () => {
