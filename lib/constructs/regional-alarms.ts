@@ -163,7 +163,16 @@ export class RegionalAlarms extends Construct {
         description: 'The application answers 5xx to this share of requests',
       },
       'unhealthy-hosts': {
-        metric: props.targetGroup.metrics.unhealthyHostCount({ statistic: cloudwatch.Stats.MAXIMUM, period }),
+        // Named by the load balancer's own LoadBalancerFullName attribute: the target group's metric
+        // helper cuts the name out of the listener's ARN with Fn::Split, which across stacks becomes
+        // Fn::Split over Fn::GetStackOutput, a position cfn-lint rejects (E1022).
+        metric: new cloudwatch.Metric({
+          namespace: 'AWS/ApplicationELB',
+          metricName: 'UnHealthyHostCount',
+          dimensionsMap: { LoadBalancer: props.loadBalancer.loadBalancerFullName, TargetGroup: props.targetGroup.targetGroupFullName },
+          statistic: cloudwatch.Stats.MAXIMUM,
+          period,
+        }),
         threshold: t.unhealthyHostCount,
         comparison: above,
         // The load balancer reports host counts every minute, traffic or not: silence means nobody is watching the hosts.
