@@ -4,8 +4,8 @@ import { validateConfig, ENVIRONMENT_NAMES, ENVIRONMENTS, loadConfig } from '../
 import { ARCHITECTURE_DOT, ARCHITECTURE_ENVIRONMENT, ARCHITECTURE_PNG, architectureDot } from '../lib/docs/architecture-diagram';
 import { configReferenceTable } from '../lib/docs/config-reference';
 import { STEP_TIMEOUT_MINUTES } from '../lib/constructs/region-switch';
-import { SWITCH_ACTION_TIMEOUT } from '../lib/constructs/switch-actions';
-import { approvalTimeoutMinutes, recoveryBudget } from '../lib/docs/recovery-budget';
+import { SWITCH_ACTIONS, SWITCH_ACTION_TIMEOUT } from '../lib/constructs/switch-actions';
+import { approvalTimeoutMinutes, EXPECTED_MINUTES, outageTimelineTable, RECOVERY_TABLES, recoveryBudget, type Phase } from '../lib/docs/recovery-budget';
 import { embeddedTable, GENERATED_TABLES } from '../lib/docs/tables';
 import { synthesized } from './support/assembly';
 import { ASSEMBLY_ROOT } from './support/synth';
@@ -21,6 +21,16 @@ function resourcesOf(envName: string, stackName: string, type: string): Resource
   return Object.values(synthesized(envName).template(stackName).toJSON().Resources as Record<string, Resource>).filter((r) => r.Type === type);
 }
 
+/** The minutes a workflow takes with every step at its timeout: parallel steps count their longest, and ungraceful leaves out what the plan skips in that mode. */
+function planMinutesAtTimeouts(steps: PlanStep[], mode: 'graceful' | 'ungraceful', parallel = false): number {
+  const minutes = steps.map((step): number => {
+    const [config] = Object.values(step.ExecutionBlockConfiguration);
+    if (step.ExecutionBlockType === 'Parallel') return planMinutesAtTimeouts(config.Steps, mode, true);
+    return mode === 'ungraceful' && config.Ungraceful?.Behavior === 'skip' ? 0 : config.TimeoutMinutes;
+  });
+  return parallel ? Math.max(...minutes) : minutes.reduce((a, b) => a + b, 0);
+}
+
 /** A workflow's steps, the parallel ones included, each with the timeout its block configuration gives. */
 function stepTimeouts(steps: PlanStep[]): Array<[string, string, number | undefined]> {
   return steps.flatMap((step) => {
@@ -31,7 +41,7 @@ function stepTimeouts(steps: PlanStep[]): Array<[string, string, number | undefi
 }
 
 describe('the docs', () => {
-  it.each(GENERATED_TABLES.map((t) => [`${t.file} ${t.name}`, t] as const))('embed the %s table as the config gives it (npm run docs rewrites it)', (_name, table) => {
+  it.each([...GENERATED_TABLES, ...RECOVERY_TABLES].map((t) => [`${t.file} ${t.name}`, t] as const))('embed the %s table as the config gives it (npm run docs rewrites it)', (_name, table) => {
     expect(embeddedTable(table)).toBe(table.render());
   });
 
@@ -74,8 +84,36 @@ describe.each(ENVIRONMENT_NAMES)('the %s recovery-time budget', (envName) => {
   it('gives each switch action the Lambda timeout it states, in both regions', () => {
     for (const region of ['us-east-1', 'eu-west-1']) {
       const actions = resourcesOf(envName, `${envName}-data-${region}`, 'AWS::Lambda::Function').filter((f) => /-switch-/.test(f.Properties.FunctionName));
-      expect(actions.map((f) => f.Properties.Timeout)).toEqual(Array(3).fill(SWITCH_ACTION_TIMEOUT.toSeconds()));
+      expect(actions.map((f) => f.Properties.Timeout)).toEqual(Array(SWITCH_ACTIONS.length).fill(SWITCH_ACTION_TIMEOUT.toSeconds()));
     }
+  });
+
+  it.each(['us-east-1', 'eu-west-1'])('adds up the timeouts of the workflow that activates %s, ungraceful and graceful', (region) => {
+    const workflow = plan.Properties.Workflows.find((w: { WorkflowTargetRegion: string }) => w.WorkflowTargetRegion === region);
+    expect(planMinutesAtTimeouts(workflow.Steps, 'ungraceful')).toBe(budget.ungracefulPlanMinutes);
+    expect(planMinutesAtTimeouts(workflow.Steps, 'graceful')).toBe(budget.gracefulPlanMinutes);
+  });
+
+  it('expects every step to end within its timeout', () => {
+    const t = STEP_TIMEOUT_MINUTES;
+    const bounds: Partial<Record<Phase, number | undefined>> = {
+      approve: approvalTimeoutMinutes(config) ?? 0,
+      fence: t['fence-deactivating-region'],
+      'await-replication': t['await-replication'],
+      promote: t['promote-database'],
+      'publish-writer': t['publish-writer'],
+      'scale-app': t['scale-app'],
+      'shift-dns': t['shift-dns'],
+    };
+    for (const [phase, bound] of Object.entries(bounds)) expect([phase, EXPECTED_MINUTES[phase as Phase].minutes(config) <= bound!]).toEqual([phase, true]);
+  });
+
+  it('expects the whole ungraceful outage, page to DNS TTL, to fit the recovery time objective', () => {
+    expect(budget.expectedUngracefulMinutes).toBeLessThanOrEqual(budget.rtoMinutes);
+  });
+
+  it('draws the outage timeline to the expected ungraceful total', () => {
+    expect(outageTimelineTable(envName).split('\n').at(-1)).toMatch(new RegExp(`^\\| ${budget.expectedUngracefulMinutes} min \\|`));
   });
 
   it('pages from the other region after the probe minutes it states', () => {

@@ -156,7 +156,7 @@ export class RegionSwitch extends Construct {
         },
         {
           name: awaitReplication,
-          description: "Waits until the activated region's replica has replayed everything the fenced writer wrote, so a planned switch loses no acknowledged write",
+          description: "Waits until the activated region's replica has received everything the fenced writer wrote, so a planned switch loses no acknowledged write",
           executionBlockType: 'CustomActionLambda',
           executionBlockConfiguration: {
             // Ungraceful: the old writer may be gone; what it wrote after the replica's last replayed second is the stated loss.

@@ -163,13 +163,16 @@ export class RegionalAlarms extends Construct {
         description: 'The application answers 5xx to this share of requests',
       },
       'unhealthy-hosts': {
-        // Named by the load balancer's own LoadBalancerFullName attribute: the target group's metric
-        // helper cuts the name out of the listener's ARN with Fn::Split, which across stacks becomes
-        // Fn::Split over Fn::GetStackOutput, a position cfn-lint rejects (E1022).
+        // The load balancer named as its own metrics name it (its LoadBalancerFullName attribute): the
+        // target group's metric helper cuts the name out of the listener's ARN with Fn::Split, which
+        // across stacks becomes Fn::Split over Fn::GetStackOutput, a position cfn-lint rejects (E1022).
         metric: new cloudwatch.Metric({
           namespace: 'AWS/ApplicationELB',
           metricName: 'UnHealthyHostCount',
-          dimensionsMap: { LoadBalancer: props.loadBalancer.loadBalancerFullName, TargetGroup: props.targetGroup.targetGroupFullName },
+          dimensionsMap: {
+            LoadBalancer: dimension(props.loadBalancer.metrics.requestCount(), 'LoadBalancer'),
+            TargetGroup: dimension(props.targetGroup.metrics.requestCount(), 'TargetGroup'),
+          },
           statistic: cloudwatch.Stats.MAXIMUM,
           period,
         }),
@@ -269,4 +272,11 @@ export class RegionalAlarms extends Construct {
 
 function chunk<T>(items: T[], size: number): T[][] {
   return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, i * size + size));
+}
+
+/** One dimension of a metric the load balancer or target group builds for itself. */
+function dimension(metric: cloudwatch.Metric, name: string): string {
+  const value = metric.dimensions?.[name];
+  if (typeof value !== 'string') throw new Error(`metric ${metric.metricName} has no ${name} dimension`);
+  return value;
 }

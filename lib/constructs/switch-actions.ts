@@ -26,10 +26,10 @@ const HANDLERS: Record<SwitchAction, string> = {
   backup: 'switch_actions.backup_handler',
 };
 
-/** How the graceful switch decides the replica has replayed everything the fenced writer wrote. */
+/** How the graceful switch decides the replica holds everything the fenced writer wrote (lib/lambda/switch_actions.py). */
 export const REPLICATION_CATCH_UP = {
-  /** One-minute `ReplicaLag` maxima that must all be 0. */
-  samples: 3,
+  /** Whole minutes after the fence in which the source's `OldestReplicationSlotLag` reached 0: one proves it, as nothing is written after the fence. */
+  samples: 1,
   /** Seconds after the fence step ends before a minute counts: the instances' cache of the writer parameter. */
   settleSeconds: WRITER_CACHE_SECONDS,
 } as const;
@@ -160,7 +160,7 @@ export class SwitchActions extends Construct {
         },
       ],
       'await-replication': [
-        { id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: 'cloudwatch:GetMetricStatistics has no resource-level permissions; the function reads one metric, the local replica’s ReplicaLag.' },
+        { id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: 'cloudwatch:GetMetricStatistics has no resource-level permissions; the function reads one metric, the source instance’s OldestReplicationSlotLag.' },
         { id: `AwsSolutions::AwsSolutions-IAM5[Resource::${asNagShowsIt(this, arns.plan)}]`, reason: planPatternReason },
       ],
       backup: [{ id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: 'backup:ListBackupJobs has no resource-level permissions; the function filters by this instance and vault in the call.' }],

@@ -9,7 +9,7 @@ so an action that is not finished yet raises, and a rerun after success changes 
   parameter, then every standalone instance this region has had gets `default_transaction_read_only`
   in its parameter group and the fenced, ingress-less security group instead of its own.
 - await_replication_handler: before the promotion in a graceful switch, waits until the local
-  replica has replayed everything the fenced writer wrote.
+  replica has received everything the fenced writer wrote.
 - publish_writer_handler: once the local instance is a standalone, writable instance, points this
   region's writer parameter and secret `host` at it.
 - backup_handler: starts one on-demand AWS Backup job of the promoted instance.
@@ -148,12 +148,29 @@ def _step_end(arc, plan_arn, execution_id, step_name):
         pages["nextToken"] = execution["nextToken"]
 
 
-def await_replication_handler(event, context):
-    """Succeeds once the local replica's lag has been 0 for SAMPLES whole minutes that began after the fence took hold.
+def _source_of(instance):
+    """(region, identifier) of a replica's source: a cross-region replica names it by ARN (API_DBInstance)."""
+    source = instance["ReadReplicaSourceDBInstanceIdentifier"]
+    if source.startswith("arn:"):
+        parts = source.split(":")
+        return parts[3], parts[6]
+    return os.environ["AWS_REGION"], source
 
-    The fence step ends only once the old writer refuses writes and new connections, and SETTLE_SECONDS
-    more cover the instances' cache of the writer parameter; every write acknowledged before that is in
-    the WAL the replica replays, so a lag of 0 after it means nothing acknowledged is left behind.
+
+def await_replication_handler(event, context):
+    """Succeeds once the local replica has received everything the fenced writer wrote.
+
+    The measure is the source's `OldestReplicationSlotLag`: "Each read replica has its own physical
+    slot on the source DB instance" (RDS User Guide, "How streaming replication works for different
+    RDS for PostgreSQL versions"), and the metric is the WAL the most lagging replica has not yet
+    received. The fence stops every write before the step that runs this ends, and SETTLE_SECONDS more
+    cover the instances' cache of the writer parameter; so a whole minute after that in which the lag
+    reached 0 proves the replica holds every acknowledged write, and promotion replays all WAL it holds.
+    The replica's own `ReplicaLag` cannot tell: on an idle source it "reports a replication lag of up to
+    five minutes" (RDS User Guide, PostgreSQL read replicas), and a fenced source is idle.
+
+    Graceful mode only (the plan skips it ungraceful): it reads the source region's CloudWatch, which
+    answers when the switch is planned.
     """
     instance_id = os.environ["DB_INSTANCE_ID"]
     instance = _describe(boto3.client("rds"), instance_id)
@@ -161,27 +178,26 @@ def await_replication_handler(event, context):
         raise RuntimeError(f"{instance_id} does not exist in this region")
     if not instance.get("ReadReplicaSourceDBInstanceIdentifier"):
         return {"action": "await-replication", "caughtUp": True, "reason": f"{instance_id} is not a replica: nothing to wait for"}
+    source_region, source_id = _source_of(instance)
     fence_end = _step_end(boto3.client("arc-region-switch"), event["PlanArn"], event["ExecutionId"], os.environ["FENCE_STEP"])
     if fence_end is None:
         raise RuntimeError(f"step {os.environ['FENCE_STEP']} of execution {event['ExecutionId']} has not completed: this step waits for what the fence froze")
     since = fence_end + datetime.timedelta(seconds=int(os.environ["SETTLE_SECONDS"]))
-    now = datetime.datetime.now(datetime.timezone.utc)
-    samples = int(os.environ["SAMPLES"])
-    datapoints = boto3.client("cloudwatch").get_metric_statistics(
+    datapoints = boto3.client("cloudwatch", region_name=source_region).get_metric_statistics(
         Namespace="AWS/RDS",
-        MetricName="ReplicaLag",
-        Dimensions=[{"Name": "DBInstanceIdentifier", "Value": instance_id}],
+        MetricName="OldestReplicationSlotLag",
+        Dimensions=[{"Name": "DBInstanceIdentifier", "Value": source_id}],
         StartTime=since,
-        EndTime=now,
+        EndTime=datetime.datetime.now(datetime.timezone.utc),
         Period=60,
-        Statistics=["Maximum"],
+        Statistics=["Minimum"],
     )["Datapoints"]
     # CloudWatch may round the start down to the minute: only minutes that began after `since` count.
     after = sorted((p for p in datapoints if p["Timestamp"] >= since), key=lambda p: p["Timestamp"])
-    recent = after[-samples:]
-    if len(recent) < samples or any(p["Maximum"] > 0 for p in recent):
-        raise NotReady(f"{instance_id} ReplicaLag since {since.isoformat()}: {[p['Maximum'] for p in after]}; waiting for {samples} minutes at 0")
-    return {"action": "await-replication", "caughtUp": True, "since": since.isoformat(), "lagSamples": [p["Maximum"] for p in recent]}
+    caught_up = [p for p in after if p["Minimum"] == 0]
+    if len(caught_up) < int(os.environ["SAMPLES"]):
+        raise NotReady(f"{source_region}/{source_id} OldestReplicationSlotLag since {since.isoformat()}: {[p['Minimum'] for p in after]}; waiting for a minute at 0")
+    return {"action": "await-replication", "caughtUp": True, "source": f"{source_region}/{source_id}", "since": since.isoformat(), "caughtUpAt": caught_up[0]["Timestamp"].isoformat()}
 
 
 def publish_writer_handler(event, context):

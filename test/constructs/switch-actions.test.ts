@@ -90,7 +90,7 @@ describe('SwitchActions', () => {
       { Effect: 'Allow', Action: 'cloudwatch:GetMetricStatistics', Resource: '*' },
     ]);
     const fn = Object.values(resources).find((r) => r.Properties.FunctionName === 'prod-data-eu-west-1-switch-await-replication')!;
-    expect(fn.Properties.Environment.Variables).toEqual({ DB_INSTANCE_ID: 'prod-data-eu-west-1-g1', FENCE_STEP: 'fence-deactivating-region', SAMPLES: '3', SETTLE_SECONDS: '30' });
+    expect(fn.Properties.Environment.Variables).toEqual({ DB_INSTANCE_ID: 'prod-data-eu-west-1-g1', FENCE_STEP: 'fence-deactivating-region', SAMPLES: '1', SETTLE_SECONDS: '30' });
   });
 
   it('lets publish-writer describe the instance, write the parameter, promote and write the secret, with its key through Secrets Manager only', () => {
