@@ -143,27 +143,35 @@ describe.each(['dev', 'prod'] as const)('%s app tier', (envName) => {
       expect(launchData.KeyName).toBeUndefined();
     });
 
-    it('serves the application and /health from a small boot script', () => {
+    it('serves the application and /health from a small boot script that installs only the PostgreSQL client', () => {
       const script = userDataText(launchData.UserData['Fn::Base64']);
       // EC2 takes at most 16 KB of user data.
-      expect(script.length).toBeLessThan(8192);
-      expect(script).toContain(`Environment=PORT=${config.app.port} REGION=${region}`);
-      expect(script).toContain(`Environment=WRITER_PARAMETER=${envName}-data-${region}-writer-endpoint DB_SECRET_ARN=`);
-      expect(script).toContain(`self.path in ("${HEALTH_CHECK_PATH}", "${WRITER_HEALTH_CHECK_PATH}")`);
+      expect(script.length).toBeLessThan(16_384);
+      expect(script).toContain(`Environment=PORT=${config.app.port}`);
+      expect(script).toContain(`Environment=REGION=${region}`);
+      expect(script).toContain(`Environment=WRITER_PARAMETER=${envName}-data-${region}-writer-endpoint`);
+      expect(script).toContain(`Environment=HEALTH_CHECK_PATH=${HEALTH_CHECK_PATH}`);
+      expect(script).toContain(`Environment=WRITER_HEALTH_CHECK_PATH=${WRITER_HEALTH_CHECK_PATH}`);
       expect(script).toContain('ThreadingHTTPServer');
       expect(script).toContain('systemctl enable --now webtier.service');
-      // Nothing is fetched at boot: curl only asks the local server, and dnf runs only on an image without cfn-signal.
+      // Nothing else is fetched at boot: curl only asks the local server; dnf installs the PostgreSQL
+      // client the health checks log in with, and cfn-signal only on an image without it.
       expect(script).not.toMatch(/wget|yum/);
       expect(script.match(/curl .*/g)).toEqual([expect.stringContaining('"$url"')]);
-      expect(script.match(/.*dnf .*/g)).toEqual(['[ -x /opt/aws/bin/cfn-signal ] || dnf install -y aws-cfn-bootstrap']);
+      expect(script.match(/.*dnf .*/g)).toEqual([
+        '[ -x /opt/aws/bin/cfn-signal ] || dnf install -y aws-cfn-bootstrap',
+        'command -v psql >/dev/null || dnf install -y postgresql16 || {',
+        '  echo "psql is missing and dnf could not install postgresql16" >&2',
+      ]);
     });
 
-    it('signals the group only after the local /health answers, with the stack, group and region', () => {
+    it('signals the group only after the local /health/live answers, with the stack, group and region', () => {
       const script = userDataText(launchData.UserData['Fn::Base64']);
       const lastLine = script.trim().split('\n').pop();
       const attempts = config.app.healthCheckGraceSeconds / HEALTH_WAIT_INTERVAL_SECONDS;
+      expect(script).toContain('export PATH=/opt/aws/bin:$PATH');
       expect(lastLine).toBe(
-        `PATH=/opt/aws/bin:$PATH ${SIGNAL_SCRIPT_PATH} http://127.0.0.1:${config.app.port}${LIVENESS_CHECK_PATH} ${attempts} ${HEALTH_WAIT_INTERVAL_SECONDS} ` +
+        `${SIGNAL_SCRIPT_PATH} http://127.0.0.1:${config.app.port}${LIVENESS_CHECK_PATH} ${attempts} ${HEALTH_WAIT_INTERVAL_SECONDS} ` +
           `--stack ${stackName} --resource ${asg.id} --region ${region}`,
       );
     });

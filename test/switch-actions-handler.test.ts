@@ -1,135 +1,335 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFile } from 'node:child_process';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 
-// Runs lib/lambda/switch_actions.py with python3 and a recording boto3 stand-in first on
-// PYTHONPATH (test/support/fake-boto3), against a state file both runs share.
-const FAKE = path.join(__dirname, 'support', 'fake-boto3');
-const HANDLER_DIR = path.join(__dirname, '..', 'lib', 'lambda');
+// Runs the handlers of lib/lambda/switch_actions.py against AWS as moto serves it (botocore validates
+// every call against the service model), with botocore's Stubber only for what moto 5.2.1 lacks: AWS
+// Backup jobs, Secrets Manager StopReplicationToReplica, ARC Region switch GetPlanExecution, and DB
+// instance states moto never shows (it keeps instances "available" and applies changes at once).
+// test/support/moto_switch_actions.py builds each case's state and prints each run's outcome, the
+// calls it made and the state after it.
+const RUNNER = path.join(__dirname, 'support', 'moto_switch_actions.py');
+const SCENARIOS = ['fence', 'await-replication', 'publish-writer', 'backup'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+// The runner takes a few seconds per scenario; all four run at once.
+const SCENARIO_TIMEOUT = 60_000;
 
-const PARAMETER = 'prod-data-eu-west-1-writer-endpoint';
-const INSTANCE = 'prod-data-eu-west-1';
-const INSTANCE_ARN = 'arn:aws:rds:eu-west-1:111111111111:db:prod-data-eu-west-1';
+const ACCOUNT = '123456789012'; // moto's
+const WRITER_PARAMETER = { fence: 'prod-data-us-east-1-writer-endpoint', publish: 'prod-data-eu-west-1-writer-endpoint' };
 const SECRET = 'prod-data-us-east-1-credentials';
-const VAULT = 'prod-data-eu-west-1-vault';
-const ADDRESS = 'prod-data-eu-west-1.abc.eu-west-1.rds.amazonaws.com';
+const PRIMARY_ADDRESS = 'prod-data-us-east-1.aaaaaaaaaa.us-east-1.rds.amazonaws.com';
 
 interface Call {
-  service: string;
-  operation: string;
-  args: Record<string, unknown>;
+  call: string;
+  params: Record<string, any>;
+  stubbed?: true;
 }
-interface State {
-  parameters: Record<string, string>;
-  instances: Record<string, Record<string, unknown>>;
-  secrets: Record<string, { PrimaryRegion?: string; SecretString: string }>;
-  backupJobs: Array<Record<string, string>>;
+interface Run {
+  result?: Record<string, any>;
+  notReady?: string;
+  error?: string;
   calls: Call[];
+  unusedStubs?: string[];
+  [more: string]: any;
 }
 
-function world(overrides: Partial<State> = {}): string {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'switch-actions-')), 'state.json');
-  const state: State = {
-    parameters: { [PARAMETER]: 'none' },
-    instances: { [INSTANCE]: { DBInstanceIdentifier: INSTANCE, DBInstanceStatus: 'available', Endpoint: { Address: ADDRESS } } },
-    secrets: { [SECRET]: { PrimaryRegion: 'us-east-1', SecretString: JSON.stringify({ username: 'app', password: 'p', host: 'prod-data-us-east-1.abc.us-east-1.rds.amazonaws.com' }) } },
-    backupJobs: [],
-    calls: [],
-    ...overrides,
-  };
-  writeFileSync(file, JSON.stringify(state));
-  return file;
+const runs = new Map<Scenario, Promise<Record<string, any>>>();
+/** One python invocation per scenario, started once, whichever test asks first. */
+function scenario(name: Scenario): Promise<Record<string, any>> {
+  if (!runs.has(name)) {
+    const run = promisify(execFile)('python3', [RUNNER, name], {
+      env: { PATH: process.env.PATH, PYTHONDONTWRITEBYTECODE: '1' },
+      encoding: 'utf8',
+      maxBuffer: 16 * 1024 * 1024,
+    }).then(({ stdout }) => JSON.parse(stdout) as Record<string, any>);
+    // Whoever awaits it sees a failure; nobody else should.
+    run.catch(() => undefined);
+    runs.set(name, run);
+  }
+  return runs.get(name)!;
 }
+beforeAll(() => SCENARIOS.forEach(scenario));
 
-const read = (file: string): State => JSON.parse(readFileSync(file, 'utf8'));
+const names = (run: Run) => run.calls.map((c) => c.call);
+/** The calls that may change something: everything but Get*, Describe* and List*. */
+const writes = (run: Run) => names(run).filter((name) => !/:(Get|Describe|List)/.test(name));
+const callsTo = (run: Run, name: string) => run.calls.filter((c) => c.call === name).map((c) => c.params);
 
-/** Runs one handler; returns its answer and the calls it made. */
-function run(file: string, handler: string, env: Record<string, string>) {
-  const before = read(file).calls.length;
-  const out = execFileSync('python3', [path.join(FAKE, 'run_action.py'), handler], {
-    env: { PATH: process.env.PATH, PYTHONPATH: [FAKE, HANDLER_DIR].join(path.delimiter), PYTHONDONTWRITEBYTECODE: '1', FAKE_BOTO3_STATE: file, AWS_REGION: 'eu-west-1', ...env },
-    encoding: 'utf8',
+describe('fence: the region being deactivated stops taking writes', () => {
+  // DB_INSTANCE_IDS lists every generation: g0 is gone, g1 is the standalone (stale) writer, g2 a read replica of the other region.
+  const [GONE, WRITER, REPLICA] = ['prod-data-us-east-1', 'prod-data-us-east-1-g1', 'prod-data-us-east-1-g2'];
+  let before: any, first: Run, second: Run, third: Run, foreign: Run, applying: Record<string, Run>;
+  beforeAll(async () => {
+    const out = await scenario('fence');
+    before = out.threeRuns.before;
+    [first, second, third] = out.threeRuns.runs;
+    foreign = out.foreignParameterGroup;
+    applying = out.stillApplying;
+  }, SCENARIO_TIMEOUT);
+
+  it('writes "none" into the writer parameter', () => {
+    expect(before.writerParameter).toBe(`${WRITER}.aaaaaaaaaa.us-east-1.rds.amazonaws.com`);
+    expect(callsTo(first, 'ssm:PutParameter')).toEqual([{ Name: WRITER_PARAMETER.fence, Value: 'none', Overwrite: true }]);
+    expect(first.state.writerParameter).toBe('none');
   });
-  const calls = read(file).calls.slice(before);
-  return { answer: JSON.parse(out), calls: calls.map((c) => `${c.service}:${c.operation}`), raw: calls };
-}
 
-describe('fence', () => {
-  const env = { WRITER_PARAMETER: 'prod-data-us-east-1-writer-endpoint' };
-  const file = world({ parameters: { 'prod-data-us-east-1-writer-endpoint': 'prod-data-us-east-1.abc.us-east-1.rds.amazonaws.com' } });
-
-  it('writes "none" into the writer parameter of the region being deactivated', () => {
-    const { calls, raw } = run(file, 'fence_handler', env);
-    expect(calls).toEqual(['ssm:get_parameter', 'ssm:put_parameter']);
-    expect(raw[1].args).toEqual({ Name: 'prod-data-us-east-1-writer-endpoint', Value: 'none', Overwrite: true });
+  it('sets default_transaction_read_only = 1, applied immediately, in the standalone writer’s own parameter group', () => {
+    expect(before.instances[WRITER]).toMatchObject({ parameterGroup: 'prod-data-us-east-1-databasesupportparameters-abc', userParameters: [] });
+    expect(first.state.instances[WRITER].userParameters).toEqual([{ ParameterName: 'default_transaction_read_only', ParameterValue: '1', ApplyMethod: 'immediate' }]);
   });
 
-  it('only reads on a second run', () => {
-    const { answer, calls } = run(file, 'fence_handler', env);
-    expect(calls).toEqual(['ssm:get_parameter']);
-    expect(answer.result.changed).toBe(false);
+  it('replaces the writer’s security groups by the fenced group alone, at once', () => {
+    expect(before.instances[WRITER].securityGroups).toEqual(['database (active)']);
+    expect(callsTo(first, 'rds:ModifyDBInstance')).toEqual([{ DBInstanceIdentifier: WRITER, VpcSecurityGroupIds: [expect.stringMatching(/^sg-/)], ApplyImmediately: true }]);
+    expect(first.state.instances[WRITER].securityGroups).toEqual(['fenced (active)']);
+  });
+
+  it('is not ready on the run that requests the fence, and returns on the next run, which confirms it in force', () => {
+    expect(first.notReady).toBe(`fence requested, not yet in force on ${WRITER}: {"${WRITER}": ["read-only", "security-group"]}`);
+    expect(second.result).toEqual({ action: 'fence', writer: 'none', parameterChanged: false, fenced: [WRITER] });
+  });
+
+  it('stays not ready, asking for nothing again, while RDS still applies the parameter group or swaps the security groups', () => {
+    expect(applying.requested.notReady).toMatch(/^fence requested/);
+    for (const run of [applying.parameterGroupApplying, applying.securityGroupsSwapping]) {
+      expect(run.notReady).toBe(`fence requested, not yet in force on ${WRITER}: {"${WRITER}": []}`);
+      expect(writes(run)).toEqual([]);
+    }
+    expect(applying.applied.result).toEqual({ action: 'fence', writer: 'none', parameterChanged: false, fenced: [WRITER] });
+  });
+
+  it('changes nothing once the fence is in force: no write call, the same state', () => {
+    expect(writes(first)).toEqual(['ssm:PutParameter', 'rds:ModifyDBParameterGroup', 'rds:ModifyDBInstance']);
+    for (const rerun of [second, third]) {
+      expect(writes(rerun)).toEqual([]);
+      expect(rerun.state).toEqual(first.state);
+    }
+    expect(third.result).toEqual(second.result);
+  });
+
+  it('leaves a read replica untouched', () => {
+    for (const run of [first, second, third]) {
+      expect(run.state.instances[REPLICA]).toEqual(before.instances[REPLICA]);
+      expect(run.calls.filter((c) => JSON.stringify(c.params).includes(REPLICA) || JSON.stringify(c.params).includes(before.instances[REPLICA].parameterGroup))).toEqual([
+        { call: 'rds:DescribeDBInstances', params: { DBInstanceIdentifier: REPLICA } },
+      ]);
+    }
+    expect(before.instances[REPLICA]).toEqual({ securityGroups: ['database (active)'], parameterGroup: 'prod-data-us-east-1-databasesupportparameters-def', userParameters: [] });
+  });
+
+  it('skips an instance that no longer exists (a previous generation)', () => {
+    expect(first.calls.filter((c) => c.params.DBInstanceIdentifier === GONE)).toEqual([{ call: 'rds:DescribeDBInstances', params: { DBInstanceIdentifier: GONE } }]);
+    expect(second.result?.fenced).toEqual([WRITER]);
+  });
+
+  it('refuses an instance whose parameter group is not one of this stack’s, and changes nothing on it', () => {
+    expect(foreign.error).toBe(
+      `RuntimeError: ${WRITER} uses parameter group postgres16-made-by-hand, not one of this stack's (prod-data-us-east-1-*): fence it by hand (docs/disaster-recovery.md)`,
+    );
+    expect(writes(foreign)).toEqual(['ssm:PutParameter']);
+    expect(foreign.state.instances[WRITER]).toEqual({ securityGroups: ['database (active)'], parameterGroup: 'postgres16-made-by-hand', userParameters: [] });
   });
 });
 
-describe('publish-writer', () => {
-  const env = { WRITER_PARAMETER: PARAMETER, DB_INSTANCE_ID: INSTANCE, SECRET_ID: SECRET };
+describe('await-replication: before the promotion, the replica has received everything the fenced writer wrote', () => {
+  const SOURCE = 'prod-data-us-east-1';
+  const EVENT = { planArn: `arn:aws:arc-region-switch::${ACCOUNT}:plan/prod-dns-global-switch:abc123`, executionId: 'execution-1' };
+  const minute = (run: Run, after: number) => new Date(Date.parse(run.fenceEnd) + after * 60_000).toISOString().replace('.000Z', '+00:00');
+  // SETTLE_SECONDS is 30: the first minute that counts is the one that begins a minute after the fence step's end.
+  const since = (run: Run) => new Date(Date.parse(run.fenceEnd) + 30_000).toISOString().replace('.000Z', '+00:00');
+  const waiting = (run: Run, minima: string) => `us-east-1/${SOURCE} OldestReplicationSlotLag since ${since(run)}: ${minima}; waiting for a minute at 0`;
+  let out: Record<string, Run>;
+  beforeAll(async () => {
+    out = (await scenario('await-replication')) as Record<string, Run>;
+  }, SCENARIO_TIMEOUT);
 
-  it('waits (fails for a retry) while the instance is still a replica, and changes nothing', () => {
-    const file = world({
-      instances: { [INSTANCE]: { DBInstanceIdentifier: INSTANCE, DBInstanceStatus: 'available', ReadReplicaSourceDBInstanceIdentifier: 'arn:aws:rds:us-east-1:111111111111:db:prod-data-us-east-1', Endpoint: { Address: ADDRESS } } },
-    });
-    const { answer, calls } = run(file, 'publish_writer_handler', env);
-    expect(answer.notReady).toMatch(/still a read replica/);
-    expect(calls).toEqual(['rds:describe_db_instances']);
+  it('succeeds once the source’s OldestReplicationSlotLag reached 0 in a minute that began after the fence step’s end plus SETTLE_SECONDS', () => {
+    const { caughtUp } = out;
+    expect(caughtUp.result).toEqual({ action: 'await-replication', caughtUp: true, source: `us-east-1/${SOURCE}`, since: since(caughtUp), caughtUpAt: minute(caughtUp, 2) });
   });
 
-  it('waits while the promoted instance is not yet available', () => {
-    const file = world({ instances: { [INSTANCE]: { DBInstanceIdentifier: INSTANCE, DBInstanceStatus: 'modifying', Endpoint: { Address: ADDRESS } } } });
-    expect(run(file, 'publish_writer_handler', env).answer.notReady).toMatch(/modifying/);
-  });
-
-  const file = world();
-  it('publishes the standalone instance: parameter, then the secret made writable here, then its host', () => {
-    const { calls, raw } = run(file, 'publish_writer_handler', env);
-    expect(calls).toEqual([
-      'rds:describe_db_instances',
-      'ssm:get_parameter',
-      'ssm:put_parameter',
-      'secretsmanager:describe_secret',
-      'secretsmanager:stop_replication_to_replica',
-      'secretsmanager:get_secret_value',
-      'secretsmanager:put_secret_value',
+  it('reads the minimum per minute of the source instance’s metric, in the source’s region', () => {
+    expect(out.caughtUp.clients).toEqual(['rds', 'arc-region-switch', 'cloudwatch@us-east-1']);
+    expect(callsTo(out.caughtUp, 'cloudwatch@us-east-1:GetMetricStatistics')).toEqual([
+      {
+        Namespace: 'AWS/RDS',
+        MetricName: 'OldestReplicationSlotLag',
+        Dimensions: [{ Name: 'DBInstanceIdentifier', Value: SOURCE }],
+        StartTime: since(out.caughtUp),
+        EndTime: expect.any(String),
+        Period: 60,
+        Statistics: ['Minimum'],
+      },
     ]);
-    expect(raw[2].args).toEqual({ Name: PARAMETER, Value: ADDRESS, Overwrite: true });
-    expect(JSON.parse(raw[6].args.SecretString as string)).toEqual({ username: 'app', password: 'p', host: ADDRESS });
   });
 
-  it('only reads on a second run', () => {
-    const { answer, calls } = run(file, 'publish_writer_handler', env);
-    expect(calls).toEqual(['rds:describe_db_instances', 'ssm:get_parameter', 'secretsmanager:describe_secret', 'secretsmanager:get_secret_value']);
-    expect(answer.result).toMatchObject({ parameterChanged: false, replicationStopped: false, secretChanged: false });
+  it('reads the fence step’s end from the execution the Lambda event names, following nextToken', () => {
+    expect(callsTo(out.caughtUp, 'arc-region-switch:GetPlanExecution')).toEqual([EVENT, { ...EVENT, nextToken: 'page-2' }]);
+  });
+
+  it('waits while no minute since then reached 0 (zeros of the replica itself, of other instances or in this region do not count)', () => {
+    expect(out.notYet.notReady).toBe(waiting(out.notYet, '[8192.0, 2048.0]'));
+  });
+
+  it('waits while the metric has no datapoint since then', () => {
+    expect(out.noDatapoints.notReady).toBe(waiting(out.noDatapoints, '[]'));
+  });
+
+  it('does not count minutes at 0 from before the fence step ended, nor the one in the settle time', () => {
+    expect(out.zeroOnlyBeforeFence.notReady).toBe(waiting(out.zeroOnlyBeforeFence, '[512.0]'));
+    expect(out.zeroOnlyInSettleTime.notReady).toBe(waiting(out.zeroOnlyInSettleTime, '[512.0]'));
+  });
+
+  it('waits for SAMPLES minutes at 0', () => {
+    expect(out.fewerZeroMinutesThanSamples.notReady).toBe(waiting(out.fewerZeroMinutesThanSamples, '[0.0, 512.0]'));
+    expect(out.asManyZeroMinutesAsSamples.result).toMatchObject({ caughtUp: true, caughtUpAt: minute(out.asManyZeroMinutesAsSamples, 1) });
+  });
+
+  it.each(['fenceRunning', 'fenceFailed'])('fails, rather than waits, when the fence step has not completed (%s)', (name) => {
+    expect(out[name].error).toBe('RuntimeError: step fence-deactivating-region of execution execution-1 has not completed: this step waits for what the fence froze');
+    expect(out[name].clients).toEqual(['rds', 'arc-region-switch']);
+  });
+
+  it('succeeds at once, without asking ARC, when the local instance is no longer a replica', () => {
+    expect(out.notAReplica.result).toEqual({ action: 'await-replication', caughtUp: true, reason: 'prod-data-eu-west-1 is not a replica: nothing to wait for' });
+    expect(out.notAReplica.clients).toEqual(['rds']);
   });
 });
 
-describe('backup', () => {
-  const env = { BACKUP_VAULT: VAULT, DB_INSTANCE_ARN: INSTANCE_ARN, BACKUP_ROLE_ARN: 'arn:aws:iam::111111111111:role/backup', BACKUP_WINDOW_HOURS: '12' };
-  const file = world();
+describe('publish-writer: the promoted instance becomes the region’s writer', () => {
+  const ADDRESS = 'prod-data-eu-west-1.aaaaaaaaaa.eu-west-1.rds.amazonaws.com';
+  const CREDENTIALS = { username: 'app', password: 'not-a-real-password' };
+  let out: Record<string, { address: string; runs: Run[] }>;
+  let first: Run, second: Run;
+  beforeAll(async () => {
+    out = await scenario('publish-writer');
+    [first, second] = out.promoted.runs;
+  }, SCENARIO_TIMEOUT);
 
-  it('starts one on-demand backup of the promoted instance into this region’s vault', () => {
-    const { calls, raw } = run(file, 'backup_handler', env);
-    expect(calls).toEqual(['backup:list_backup_jobs', 'backup:start_backup_job']);
-    expect(raw[1].args).toMatchObject({ BackupVaultName: VAULT, ResourceArn: INSTANCE_ARN, IamRoleArn: 'arn:aws:iam::111111111111:role/backup' });
+  it('waits while the instance is still a read replica, and changes nothing', () => {
+    const [run] = out.stillReplica.runs;
+    expect(run.notReady).toBe(`prod-data-eu-west-1 is still a read replica of arn:aws:rds:us-east-1:${ACCOUNT}:db:prod-data-us-east-1`);
+    expect(names(run)).toEqual(['rds:DescribeDBInstances']);
+    expect(run.state).toEqual({
+      writerParameter: 'none',
+      secret: { PrimaryRegion: 'us-east-1', value: { ...CREDENTIALS, host: PRIMARY_ADDRESS } },
+      primarySecret: { PrimaryRegion: null, value: { ...CREDENTIALS, host: PRIMARY_ADDRESS } },
+    });
   });
 
-  it('starts nothing on a second run while that job is live or done', () => {
-    const { answer, calls } = run(file, 'backup_handler', env);
-    expect(calls).toEqual(['backup:list_backup_jobs']);
-    expect(answer.result).toEqual({ action: 'backup', backupJobId: 'job-1', started: false });
+  it.each(['backing-up', 'modifying', 'configuring-enhanced-monitoring'])('publishes an instance that is %s: it already takes writes', (status) => {
+    const [run] = out[status].runs;
+    expect(run.result).toMatchObject({ writer: ADDRESS, parameterChanged: true, secretChanged: true });
+    expect(run.state.writerParameter).toBe(ADDRESS);
   });
 
-  it('starts a new one when the last job failed', () => {
-    const failed = world({ backupJobs: [{ BackupJobId: 'old', ResourceArn: INSTANCE_ARN, BackupVaultName: VAULT, State: 'FAILED' }] });
-    expect(run(failed, 'backup_handler', env).calls).toEqual(['backup:list_backup_jobs', 'backup:start_backup_job']);
+  it.each(['rebooting', 'storage-full'])('waits while the instance is %s, and changes nothing', (status) => {
+    const [run] = out[status].runs;
+    expect(run.notReady).toBe(`prod-data-eu-west-1 is ${status}, not yet taking writes`);
+    expect(names(run)).toEqual(['rds:DescribeDBInstances']);
+    expect(run.state.writerParameter).toBe('none');
   });
+
+  it('publishes the instance’s endpoint in the writer parameter', () => {
+    expect(out.promoted.address).toBe(ADDRESS);
+    expect(callsTo(first, 'ssm:PutParameter')).toEqual([{ Name: WRITER_PARAMETER.publish, Value: ADDRESS, Overwrite: true }]);
+    expect(first.state.writerParameter).toBe(ADDRESS);
+  });
+
+  it('stops the replication of the secret, whose primary is in the other region, before writing it here', () => {
+    expect(names(first).filter((name) => name.startsWith('secretsmanager:'))).toEqual([
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:StopReplicationToReplica',
+      'secretsmanager:GetSecretValue',
+      'secretsmanager:PutSecretValue',
+    ]);
+    expect(callsTo(first, 'secretsmanager:StopReplicationToReplica')).toEqual([{ SecretId: SECRET }]);
+    expect(first.result?.replicationStopped).toBe(true);
+    // A standalone secret here now; the old primary keeps its own value.
+    expect(first.state.secret.PrimaryRegion).toBeNull();
+    expect(first.state.primarySecret.value).toEqual({ ...CREDENTIALS, host: PRIMARY_ADDRESS });
+  });
+
+  it('sets the secret’s host to the instance, keeping its other keys', () => {
+    expect(first.state.secret.value).toEqual({ ...CREDENTIALS, host: ADDRESS });
+    expect(first.result).toEqual({ action: 'publish-writer', writer: ADDRESS, parameterChanged: true, replicationStopped: true, secretChanged: true });
+  });
+
+  it('only reads on a second run', () => {
+    expect(names(second)).toEqual(['rds:DescribeDBInstances', 'ssm:GetParameter', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+    expect(second.result).toEqual({ action: 'publish-writer', writer: ADDRESS, parameterChanged: false, replicationStopped: false, secretChanged: false });
+    expect(second.state).toEqual(first.state);
+  });
+});
+
+describe('backup: one on-demand backup of the promoted instance', () => {
+  const VAULT = 'prod-data-eu-west-1-vault';
+  const INSTANCE_ARN = `arn:aws:rds:eu-west-1:${ACCOUNT}:db:prod-data-eu-west-1`;
+  const ROLE = `arn:aws:iam::${ACCOUNT}:role/prod-data-eu-west-1-backup`;
+  let out: Record<string, Run>;
+  beforeAll(async () => {
+    out = (await scenario('backup')) as Record<string, Run>;
+  }, SCENARIO_TIMEOUT);
+
+  it('starts one job of the instance into this region’s vault, as the backup role', () => {
+    expect(out.first.result).toEqual({ action: 'backup', backupJobId: 'job-1', started: true });
+    expect(callsTo(out.first, 'backup:StartBackupJob')).toEqual([{ BackupVaultName: VAULT, ResourceArn: INSTANCE_ARN, IamRoleArn: ROLE, IdempotencyToken: expect.stringMatching(/^region-switch-\d{10}-0$/) }]);
+  });
+
+  it('looks for this instance’s jobs in this vault created in the last BACKUP_WINDOW_HOURS (12)', () => {
+    const [listed] = callsTo(out.first, 'backup:ListBackupJobs');
+    expect(listed).toEqual({ ByResourceArn: INSTANCE_ARN, ByBackupVaultName: VAULT, ByCreatedAfter: expect.any(String) });
+    expect((Date.now() - Date.parse(listed.ByCreatedAfter)) / 3_600_000).toBeCloseTo(12, 1);
+  });
+
+  it.each(['Created', 'Pending', 'Running', 'Completed'])('starts nothing on a second run while that job is %s', (state) => {
+    const run = out[`again${state}`];
+    expect(run.result).toEqual({ action: 'backup', backupJobId: 'job-1', started: false });
+    expect(names(run)).toEqual(['backup:ListBackupJobs']);
+  });
+
+  it('starts a new job when the last one failed', () => {
+    expect(out.afterFailed.result).toEqual({ action: 'backup', backupJobId: 'job-2', started: true });
+    expect(names(out.afterFailed)).toEqual(['backup:ListBackupJobs', 'backup:StartBackupJob']);
+    // The failed job's token would make AWS Backup answer "success" and start nothing.
+    expect(callsTo(out.afterFailed, 'backup:StartBackupJob')[0].IdempotencyToken).not.toBe(callsTo(out.first, 'backup:StartBackupJob')[0].IdempotencyToken);
+  });
+});
+
+describe('the runner', () => {
+  it('answers only what moto lacks from stubs, and every stub was used', async () => {
+    const all: Run[] = [];
+    const collect = (value: any): void => {
+      if (Array.isArray(value)) value.forEach(collect);
+      else if (value && typeof value === 'object') {
+        if (Array.isArray(value.calls)) all.push(value);
+        else Object.values(value).forEach(collect);
+      }
+    };
+    collect(await Promise.all(SCENARIOS.map(scenario)));
+    expect(all.length).toBeGreaterThan(20);
+    expect(all.flatMap((run) => run.unusedStubs ?? [])).toEqual([]);
+    const stubbed = new Set(all.flatMap((run) => run.calls.filter((c) => c.stubbed).map((c) => c.call)));
+    const served = new Set(all.flatMap((run) => run.calls.filter((c) => !c.stubbed).map((c) => c.call)));
+    expect([...stubbed].sort()).toEqual([
+      'arc-region-switch:GetPlanExecution',
+      'backup:ListBackupJobs',
+      'backup:StartBackupJob',
+      // Only where the instance must show a status moto never shows (it applies every change at once).
+      'rds:DescribeDBInstances',
+      'secretsmanager:StopReplicationToReplica',
+    ]);
+    expect([...served].sort()).toEqual([
+      'cloudwatch@us-east-1:GetMetricStatistics',
+      'rds:DescribeDBInstances',
+      'rds:DescribeDBParameters',
+      'rds:ModifyDBInstance',
+      'rds:ModifyDBParameterGroup',
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+      'secretsmanager:PutSecretValue',
+      'ssm:GetParameter',
+      'ssm:PutParameter',
+    ]);
+  }, SCENARIO_TIMEOUT);
 });

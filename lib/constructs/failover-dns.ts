@@ -50,9 +50,10 @@ export function failoverSetIdentifier(role: 'Primary' | 'Secondary', region: str
 }
 
 /**
- * What Route 53 probes in each role: the primary is healthy only while it holds a reachable
- * writer, so a region that lost its database or has no writer fails over; the secondary is
- * healthy while it serves at all, read-only included, so it still answers when it has no writer.
+ * What Route 53 probes in each role: the primary is healthy only while the host its writer
+ * parameter names logs the application in and may write (not a replica, not fenced), so a region
+ * that lost its database, has no writer or was fenced is not; the secondary is healthy while it
+ * serves at all, read-only included, so it still answers when it has no writer.
  */
 export const FAILOVER_HEALTH_CHECK_PATHS = { Primary: WRITER_HEALTH_CHECK_PATH, Secondary: HEALTH_CHECK_PATH } as const;
 

@@ -1,10 +1,13 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { NO_WRITER } from './writer-endpoint';
 
 /**
- * The path Route 53 probes for the standby: 200 `writer` or 200 `read-only` while the
- * instance reaches a database, 503 when it reaches none.
+ * The path Route 53 probes for the standby: 200 `writer` where the host the writer parameter
+ * names is a writer (see {@link WRITER_HEALTH_CHECK_PATH}), else 200 `read-only` while the
+ * server can log in to the region's own instance (a writer or read-only), else 503 `unavailable`.
  */
 export const HEALTH_CHECK_PATH = '/health';
 
@@ -17,12 +20,15 @@ export const HEALTH_CHECK_PATH = '/health';
 export const LIVENESS_CHECK_PATH = '/health/live';
 
 /**
- * The path Route 53 probes for the primary: 200 only where this region's writer parameter
- * names a reachable writer, so a region without one is not PRIMARY-healthy.
+ * The path Route 53 probes for the primary: 200 `writer` only where the server, logged in to
+ * the host this region's writer parameter names, finds it out of recovery and not read-only.
+ * Otherwise 503 with what that host is (`read-only`: a standby or a fenced writer;
+ * `unavailable`: no login), or, while the parameter names no writer, with what the region's
+ * own instance serves. So a fenced or standalone old writer is not PRIMARY-healthy.
  */
 export const WRITER_HEALTH_CHECK_PATH = '/health/writer';
 
-/** Seconds the server keeps the writer parameter's value before reading it again. */
+/** Seconds the server keeps the writer parameter's value and the secret's login before reading them again. */
 export const WRITER_CACHE_SECONDS = 30;
 
 /** Where the boot script installs the health wait, which it then runs. */
@@ -67,84 +73,22 @@ export interface ResourceSignalTarget {
   readonly healthWait: Duration;
 }
 
-/** Where the application finds its database. */
+/**
+ * Where the application finds its database. The health endpoints log in to these hosts with
+ * the secret's login and ask whether they are in recovery and read-only: a host is a `writer`
+ * (neither), `read-only` (a standby, or a writer fenced with default_transaction_read_only)
+ * or `unavailable` (no login).
+ */
 export interface DatabaseSettings {
-  /** The SSM parameter naming the region's writer (or `none`). */
+  /** The SSM parameter naming the region's writer (or `none`): the host `/health/writer` vouches for. */
   readonly writerParameterName: string;
   /** The credentials secret: the server reads username and password from it, never its `host`. */
   readonly secretArn: string;
-  /** The region's own instance, which serves reads while the region has no writer. */
+  /** The region's own instance, which keeps `/health` at 200 `read-only` while the region has no writer. */
   readonly localHostname: string;
   /** The PostgreSQL port. */
   readonly port: number;
 }
-
-/**
- * The web server. The database host comes from the region's writer parameter, never from
- * the credentials secret: the secret is replicated unchanged, so its `host` names the
- * primary region's writer even in the standby region after a promotion.
- */
-const SERVER = [
-  'import http.server, os, socket, subprocess, threading, time',
-  '# The database host comes from WRITER_PARAMETER, never from the secret at DB_SECRET_ARN: the',
-  '# secret is replicated unchanged, so its "host" names the primary region even in the standby.',
-  '# The secret supplies the username and password only.',
-  `NO_WRITER = "${NO_WRITER}"`,
-  `CACHE_SECONDS = ${WRITER_CACHE_SECONDS}`,
-  'DB_PORT = int(os.environ["DB_PORT"])',
-  'lock = threading.Lock()',
-  'cache = {"at": None, "host": None}',
-  '',
-  'def writer_host():',
-  '    # Read again every CACHE_SECONDS, so a promotion is seen without a reboot. A failed read keeps',
-  '    # the last value: a Parameter Store hiccup must not take a serving region out of DNS.',
-  '    with lock:',
-  '        now = time.monotonic()',
-  '        if cache["at"] is None or now - cache["at"] >= CACHE_SECONDS:',
-  '            cache["at"] = now',
-  '            try:',
-  '                read = subprocess.run(["aws", "ssm", "get-parameter", "--region", os.environ["REGION"], "--name", os.environ["WRITER_PARAMETER"],',
-  '                                       "--query", "Parameter.Value", "--output", "text"], capture_output=True, text=True, timeout=5)',
-  '                if read.returncode == 0:',
-  '                    cache["host"] = read.stdout.strip()',
-  '            except (OSError, subprocess.TimeoutExpired):',
-  '                pass',
-  '        return cache["host"]',
-  '',
-  'def reachable(host):',
-  '    try:',
-  '        socket.create_connection((host, DB_PORT), timeout=2).close()',
-  '        return True',
-  '    except OSError:',
-  '        return False',
-  '',
-  'def database_role():',
-  '    host = writer_host()',
-  '    if host and host != NO_WRITER and reachable(host):',
-  '        return "writer"',
-  '    return "read-only" if reachable(os.environ["LOCAL_DB_HOST"]) else None',
-  '',
-  'class Handler(http.server.BaseHTTPRequestHandler):',
-  '    def do_GET(self):',
-  `        if self.path == "${LIVENESS_CHECK_PATH}":`,
-  '            self.reply(200, "live\\n")',
-  `        elif self.path in ("${HEALTH_CHECK_PATH}", "${WRITER_HEALTH_CHECK_PATH}"):`,
-  '            role = database_role()',
-  `            healthy = role == "writer" if self.path == "${WRITER_HEALTH_CHECK_PATH}" else role is not None`,
-  '            self.reply(200 if healthy else 503, (role or "unavailable") + "\\n")',
-  '        else:',
-  '            self.reply(200, "webtier in " + os.environ["REGION"] + "\\n")',
-  '',
-  '    def reply(self, status, text):',
-  '        body = text.encode()',
-  '        self.send_response(status)',
-  '        self.send_header("Content-Type", "text/plain")',
-  '        self.send_header("Content-Length", str(len(body)))',
-  '        self.end_headers()',
-  '        self.wfile.write(body)',
-  '',
-  'http.server.ThreadingHTTPServer(("", int(os.environ["PORT"])), Handler).serve_forever()',
-];
 
 export interface WebServerUserDataProps {
   /** The port the server listens on. */
@@ -158,32 +102,75 @@ export interface WebServerUserDataProps {
 }
 
 /**
+ * The web server (lib/app-server/server.py), read at synth and written verbatim to the
+ * instance. It takes every setting from its systemd unit's environment, so the file is
+ * the same for every region and runs unchanged in tests.
+ */
+const SERVER = readFileSync(path.join(__dirname, '..', 'app-server', 'server.py'), 'utf8');
+
+/** The Amazon Linux 2023 package with psql, the client the health endpoints log in with; the RDS engine is PostgreSQL 16. */
+const POSTGRESQL_CLIENT_PACKAGE = 'postgresql16';
+
+/** The server's environment, one systemd `Environment=` line each. */
+function serverEnvironment(props: WebServerUserDataProps): Record<string, string | number> {
+  const { database } = props;
+  return {
+    PORT: props.port,
+    REGION: props.region,
+    WRITER_PARAMETER: database.writerParameterName,
+    DB_SECRET_ARN: database.secretArn,
+    LOCAL_DB_HOST: database.localHostname,
+    DB_PORT: database.port,
+    DB_SSLMODE: 'require',
+    NO_WRITER,
+    WRITER_CACHE_SECONDS,
+    HEALTH_CHECK_PATH,
+    WRITER_HEALTH_CHECK_PATH,
+    LIVENESS_CHECK_PATH,
+  };
+}
+
+/**
  * Boot script for the instances: a small Python web server (Python 3 ships with
- * Amazon Linux 2023, so nothing is downloaded at boot) run by systemd as an
- * unprivileged user, with the writer parameter, the secret and the region's own
- * instance in its environment. The same process that serves the application answers
- * `/health` (200 while it reaches a database, with whether it may write), `/health/writer`
- * and `/health/live`. The instance signals CloudFormation only once its own `/health/live`
- * answers, so a deploy whose instances do not serve rolls back instead of completing.
+ * Amazon Linux 2023) run by systemd as an unprivileged user, with the writer parameter,
+ * the secret and the region's own instance in its environment, and psql (the
+ * `postgresql16` package, installed at boot unless the image has a psql) for it to log in
+ * to the database with. The same process that serves the application answers `/health`
+ * and `/health/writer`, which log in to the database and say whether it takes writes, and
+ * `/health/live`, which never touches it. The instance signals CloudFormation success only
+ * once its own `/health/live` answers, and failure at once when psql cannot be installed,
+ * so a deploy whose instances cannot serve rolls back instead of completing.
  */
 export function webServerUserData(props: WebServerUserDataProps): ec2.UserData {
-  const { signal, database } = props;
+  const { signal } = props;
   const attempts = Math.max(1, Math.floor(signal.healthWait.toSeconds() / HEALTH_WAIT_INTERVAL_SECONDS));
+  const signalOptions = `--stack ${signal.stackName} --resource ${signal.logicalId} --region ${signal.region}`;
   const userData = ec2.UserData.forLinux({ shebang: '#!/bin/bash' });
   userData.addCommands(
     'set -euo pipefail',
+    // The standard AL2023 AMI ships the CloudFormation helper scripts; a trimmed image may not.
+    // They come first so that the psql install below can report its failure.
+    '[ -x /opt/aws/bin/cfn-signal ] || dnf install -y aws-cfn-bootstrap',
+    'export PATH=/opt/aws/bin:$PATH',
+    // Without psql every health check answers `unavailable`, yet /health/live would still pass
+    // and the instance would signal success. Left to `set -e`, a failed install would end the
+    // script with no signal at all and the deploy would wait out the whole signal timeout;
+    // signalling failure makes CloudFormation roll back at once.
+    `command -v psql >/dev/null || dnf install -y ${POSTGRESQL_CLIENT_PACKAGE} || {`,
+    `  echo "psql is missing and dnf could not install ${POSTGRESQL_CLIENT_PACKAGE}" >&2`,
+    `  cfn-signal --exit-code 1 ${signalOptions}`,
+    '  exit 1',
+    '}',
     'install -d -m 0755 /opt/webtier',
     "cat > /opt/webtier/server.py <<'PY'",
-    ...SERVER,
+    SERVER.replace(/\n$/, ''),
     'PY',
     "cat > /etc/systemd/system/webtier.service <<'UNIT'",
     '[Unit]',
     'Description=webtier application',
     'After=network-online.target',
     '[Service]',
-    `Environment=PORT=${props.port} REGION=${props.region}`,
-    `Environment=WRITER_PARAMETER=${database.writerParameterName} DB_SECRET_ARN=${database.secretArn}`,
-    `Environment=LOCAL_DB_HOST=${database.localHostname} DB_PORT=${database.port}`,
+    ...Object.entries(serverEnvironment(props)).map(([name, value]) => `Environment=${name}=${value}`),
     'ExecStart=/usr/bin/python3 /opt/webtier/server.py',
     'DynamicUser=yes',
     'Restart=always',
@@ -196,10 +183,7 @@ export function webServerUserData(props: WebServerUserDataProps): ec2.UserData {
     ...SIGNAL_WHEN_HEALTHY,
     'SH',
     `chmod 0755 ${SIGNAL_SCRIPT_PATH}`,
-    // The standard AL2023 AMI ships the CloudFormation helper scripts; a trimmed image may not.
-    '[ -x /opt/aws/bin/cfn-signal ] || dnf install -y aws-cfn-bootstrap',
-    `PATH=/opt/aws/bin:$PATH ${SIGNAL_SCRIPT_PATH} http://127.0.0.1:${props.port}${LIVENESS_CHECK_PATH} ${attempts} ${HEALTH_WAIT_INTERVAL_SECONDS} ` +
-      `--stack ${signal.stackName} --resource ${signal.logicalId} --region ${signal.region}`,
+    `${SIGNAL_SCRIPT_PATH} http://127.0.0.1:${props.port}${LIVENESS_CHECK_PATH} ${attempts} ${HEALTH_WAIT_INTERVAL_SECONDS} ${signalOptions}`,
   );
   return userData;
 }

@@ -254,12 +254,14 @@ def backup_handler(event, context):
     existing = [job for job in jobs if job["State"] in LIVE_OR_DONE_STATES]
     if existing:
         return {"action": "backup", "backupJobId": existing[0]["BackupJobId"], "started": False}
+    # Reruns of one attempt share a token, so a retry within the hour starts nothing more (API_StartBackupJob:
+    # "Retrying a successful request with the same idempotency token results in a success message with no
+    # action taken"); each failed job in the window makes the next attempt a new one, or it would start nothing.
+    failed = len(jobs) - len(existing)
     started = backup.start_backup_job(
         BackupVaultName=vault,
         ResourceArn=instance_arn,
         IamRoleArn=os.environ["BACKUP_ROLE_ARN"],
-        # A retry of the same call within the hour starts nothing more (API_StartBackupJob: "Retrying a
-        # successful request with the same idempotency token results in a success message with no action taken").
-        IdempotencyToken=f"region-switch-{now:%Y%m%d%H}",
+        IdempotencyToken=f"region-switch-{now:%Y%m%d%H}-{failed}",
     )
     return {"action": "backup", "backupJobId": started["BackupJobId"], "started": True}
