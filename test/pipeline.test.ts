@@ -60,7 +60,15 @@ describe.each(ENVIRONMENT_NAMES)('%s pipeline', (envName) => {
   });
 
   it('installs, tests and synthesizes once in the Synth step, exporting the assembly and the CLI as CloudAssembly', () => {
-    expect(commands('synth')).toEqual(['npm ci', 'npm test', `npx cdk synth -c env=${envName} -c pipeline=false --output cdk.out`]);
+    expect(commands('synth')).toEqual([
+      'npm ci',
+      // npm test runs Python under moto and a real PostgreSQL: scripts/check-test-tools.sh fails without them.
+      'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql',
+      'python3 -m pip install -q -r requirements-test.txt',
+      'npm test',
+      `npx cdk synth -c env=${envName} -c pipeline=false --output cdk.out`,
+    ]);
+    expect(buildSpec('synth').phases.install['runtime-versions']).toEqual({ nodejs: '20', python: '3.11' });
     expect(buildSpec('synth').artifacts).toEqual({ files: ['cdk.out/**/*', 'node_modules/aws-cdk/**/*'] });
     expect(stages.find((s) => s.Name === 'Synth')!.Actions[0].OutputArtifacts).toEqual([{ Name: 'CloudAssembly' }]);
   });
@@ -160,7 +168,7 @@ describe.each(ENVIRONMENT_NAMES)('%s pipeline', (envName) => {
 
   it.each(STEPS)('builds %s on a current standard image with Node 20, encrypted with the artifact key', (step) => {
     expect(project(step).Environment).toMatchObject({ Image: 'aws/codebuild/standard:7.0', PrivilegedMode: false });
-    expect(buildSpec(step).phases.install['runtime-versions']).toEqual({ nodejs: '20' });
+    expect(buildSpec(step).phases.install['runtime-versions']).toMatchObject({ nodejs: '20' });
     expect(project(step).EncryptionKey).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
   });
 

@@ -34,6 +34,13 @@ const ARTIFACT_CDK = 'node node_modules/aws-cdk/bin/cdk';
 
 /** The Node.js major version the build image runs; the CDK CLI needs 20 or later. */
 const NODE_VERSION = '20';
+/** The Python the tests run with, a runtime of the standard 7.0 image. */
+const PYTHON_VERSION = '3.11';
+/** What `npm test` needs besides Node.js: the Python packages pinned in requirements-test.txt and PostgreSQL's server. */
+const TEST_TOOLS_INSTALL = [
+  'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql',
+  'python3 -m pip install -q -r requirements-test.txt',
+];
 
 /** A CloudFormation deploy of both regions (a database replica among it) outlasts CodeBuild's one-hour default. */
 const DEPLOY_TIMEOUT = Duration.hours(4);
@@ -108,6 +115,8 @@ interface BuildStep {
   readonly description: string;
   /** Install-phase commands after the Node.js runtime is selected. */
   readonly install: string[];
+  /** Runtimes besides Node.js, by CodeBuild's runtime-versions name. @default - none */
+  readonly runtimes?: Record<string, string>;
   readonly commands: string[];
   /** Files exported as the action's output artifact. */
   readonly outputFiles?: string[];
@@ -165,7 +174,10 @@ export class DeployPipeline extends Construct {
       synth: this.createProject({
         name: 'synth',
         description: 'Installs, tests and synthesizes the app into the cloud assembly that diff and deploy use',
-        install: ['npm ci'],
+        // npm test also runs Python (the switch handlers under moto) and PostgreSQL (the health checks
+        // against a real primary and standby): scripts/check-test-tools.sh stops it without them.
+        install: ['npm ci', ...TEST_TOOLS_INSTALL],
+        runtimes: { python: PYTHON_VERSION },
         commands: ['npm test', `npx cdk synth ${cdkArgs} --output ${ASSEMBLY_DIR}`],
         outputFiles: [`${ASSEMBLY_DIR}/**/*`, 'node_modules/aws-cdk/**/*'],
         assumesBootstrapRoles: false,
@@ -343,7 +355,7 @@ export class DeployPipeline extends Construct {
         version: '0.2',
         env: { shell: 'bash' },
         phases: {
-          install: { 'runtime-versions': { nodejs: NODE_VERSION }, ...(step.install.length ? { commands: step.install } : {}) },
+          install: { 'runtime-versions': { nodejs: NODE_VERSION, ...step.runtimes }, ...(step.install.length ? { commands: step.install } : {}) },
           build: { commands: step.commands },
         },
         ...(step.outputFiles ? { artifacts: { files: step.outputFiles } } : {}),
