@@ -68,6 +68,8 @@ interface ServerOptions {
   readonly password?: string;
   /** Overrides the unit's WRITER_CACHE_SECONDS. */
   readonly cacheSeconds?: number;
+  /** The unit's ANSWER_CACHE_SECONDS, which the tests turn off unless they test it. @default 0 */
+  readonly answerCacheSeconds?: number;
 }
 
 describe('the web server, logged in to a real PostgreSQL primary and streaming standby', () => {
@@ -96,6 +98,9 @@ describe('the web server, logged in to a real PostgreSQL primary and streaming s
     writeFileSync(path.join(dir, 'secret'), `${JSON.stringify(secret)}\n`);
     writeFileSync(path.join(dir, 'aws'), STUB_AWS);
     chmodSync(path.join(dir, 'aws'), 0o755);
+    // psql as the server finds it on PATH: the real one, each login counted.
+    writeFileSync(path.join(dir, 'psql'), `#!/bin/bash\necho login >> "$(dirname "$0")/logins"\nexec ${path.join(pg.binDir, 'psql')} "$@"\n`);
+    chmodSync(path.join(dir, 'psql'), 0o755);
     const port = await freePort();
     const env = {
       ...process.env,
@@ -106,6 +111,7 @@ describe('the web server, logged in to a real PostgreSQL primary and streaming s
       DB_PORT: String(options.database.port),
       DB_SSLMODE: 'disable',
       ...(options.cacheSeconds === undefined ? {} : { WRITER_CACHE_SECONDS: String(options.cacheSeconds) }),
+      ANSWER_CACHE_SECONDS: String(options.answerCacheSeconds ?? 0),
     };
     const log = openSync(path.join(dir, 'server.log'), 'w');
     const server = { port, dir, process: spawn(python, [SERVER], { env, stdio: ['ignore', 'ignore', log] }) };
@@ -191,6 +197,20 @@ describe('the web server, logged in to a real PostgreSQL primary and streaming s
       { status: 503, body: 'unavailable' },
       { status: 200, body: 'live' },
     ]);
+  });
+
+  it("reuses a host's answer for ANSWER_CACHE_SECONDS, so health checks from every Route 53 checker cost one login", async () => {
+    const server = await startServer({ parameter: pg.primary.host, database: pg.primary, answerCacheSeconds: 60 });
+    for (let i = 0; i < 3; i++) expect((await health(server)).map((a) => a.status)).toEqual([200, 200, 200]);
+    expect(readFileSync(path.join(server.dir, 'logins'), 'utf8').trim().split('\n')).toHaveLength(1);
+  });
+
+  it('reads the secret again at once when the database refuses the login, as after a password rotation', async () => {
+    const server = await startServer({ parameter: pg.primary.host, database: pg.primary, password: 'the-old-password', cacheSeconds: 600 });
+    expect((await request(server.port, WRITER_HEALTH_CHECK_PATH)).status).toBe(503);
+    const secret = JSON.parse(readFileSync(path.join(server.dir, 'secret'), 'utf8'));
+    writeFileSync(path.join(server.dir, 'secret'), `${JSON.stringify({ ...secret, password: pg.password })}\n`);
+    expect(await request(server.port, WRITER_HEALTH_CHECK_PATH)).toEqual({ status: 200, body: 'writer' });
   });
 
   it('reads the writer parameter by name and the secret by ARN, with the AWS CLI in its region', async () => {

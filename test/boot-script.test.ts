@@ -53,6 +53,7 @@ describe('the boot script', () => {
       DB_SSLMODE: 'require',
       NO_WRITER: 'none',
       WRITER_CACHE_SECONDS: '30',
+      ANSWER_CACHE_SECONDS: '5',
       HEALTH_CHECK_PATH: '/health',
       WRITER_HEALTH_CHECK_PATH: '/health/writer',
       LIVENESS_CHECK_PATH: '/health/live',

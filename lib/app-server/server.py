@@ -30,6 +30,9 @@ LOCAL_DB_HOST = os.environ["LOCAL_DB_HOST"]
 DB_PORT = os.environ["DB_PORT"]
 NO_WRITER = os.environ["NO_WRITER"]
 CACHE_SECONDS = float(os.environ["WRITER_CACHE_SECONDS"])
+# How long one host's answer is reused: Route 53's checkers probe every few seconds from several
+# places, and each answer is a login; a few seconds of reuse keeps that to a trickle.
+ANSWER_CACHE_SECONDS = float(os.environ["ANSWER_CACHE_SECONDS"])
 HEALTH_CHECK_PATH = os.environ["HEALTH_CHECK_PATH"]
 WRITER_HEALTH_CHECK_PATH = os.environ["WRITER_HEALTH_CHECK_PATH"]
 LIVENESS_CHECK_PATH = os.environ["LIVENESS_CHECK_PATH"]
@@ -59,6 +62,13 @@ class Cached:
                 if value is not None:
                     self._value = value
             return self._value
+
+    def refresh(self):
+        """Reads again now, whatever the value's age; returns whether the value changed."""
+        with self._lock:
+            before = self._value
+            self._read_at = None
+        return self.get() != before
 
 
 def aws(*args):
@@ -90,30 +100,59 @@ writer_host = Cached(read_writer_host)
 login = Cached(read_login)
 
 
-def classify(host):
-    """writer, read-only or unavailable: what `host` answers when this server logs in to it."""
-    credentials = login.get()
-    if credentials is None:
-        return UNAVAILABLE
+def login_to(host, credentials):
+    """psql's exit status, output and error for the one query, logged in to `host` with `credentials`."""
     # The password goes to psql through its environment only: a command line is visible to every local user.
     env = {name: value for name, value in os.environ.items() if not name.startswith("PG")}
     env.update(PGHOST=host, PGPORT=DB_PORT, PGDATABASE="postgres", PGUSER=credentials[0], PGPASSWORD=credentials[1],
                PGSSLMODE=DB_SSLMODE, PGCONNECT_TIMEOUT="3", PGAPPNAME="webtier-health")
+    result = subprocess.run(["psql", "--no-psqlrc", "--no-password", "--tuples-only", "--no-align", "--field-separator=|",
+                             "--command", QUERY], env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=6)
+    return result.returncode, result.stdout, result.stderr
+
+
+def ask(host):
+    """writer, read-only or unavailable: what `host` answers when this server logs in to it."""
+    credentials = login.get()
+    if credentials is None:
+        return UNAVAILABLE
     try:
-        result = subprocess.run(["psql", "--no-psqlrc", "--no-password", "--tuples-only", "--no-align", "--field-separator=|",
-                                 "--command", QUERY], env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=6)
+        status, out, err = login_to(host, credentials)
+        # A rotation changes the password on the database first: a refused login reads the secret again
+        # at once, rather than answering `unavailable` until the cache expires.
+        if status != 0 and "password authentication failed" in err and login.refresh():
+            status, out, err = login_to(host, login.get())
     except (OSError, subprocess.TimeoutExpired) as error:
         print(f"{host}: {error}", file=sys.stderr)
         return UNAVAILABLE
-    if result.returncode != 0:
-        print(f"{host}: {result.stderr.strip()}", file=sys.stderr)
+    if status != 0:
+        print(f"{host}: {err.strip()}", file=sys.stderr)
         return UNAVAILABLE
-    answer = result.stdout.strip().split("|")
+    answer = out.strip().split("|")
     if answer == ["f", "off"]:
         return WRITER
     if len(answer) == 2 and (answer[0] == "t" or answer[1] == "on"):
         return READ_ONLY
     return UNAVAILABLE
+
+
+answers = {}
+host_locks = {}
+host_locks_lock = threading.Lock()
+
+
+def classify(host):
+    """ask(host), reused for ANSWER_CACHE_SECONDS; requests that arrive together share one login."""
+    with host_locks_lock:
+        lock = host_locks.setdefault(host, threading.Lock())
+    with lock:
+        cached = answers.get(host)
+        if cached and time.monotonic() - cached[0] < ANSWER_CACHE_SECONDS:
+            return cached[1]
+        asked_at = time.monotonic()
+        role = ask(host)
+        answers[host] = (asked_at, role)
+        return role
 
 
 def named_writer():

@@ -31,6 +31,12 @@ export const WRITER_HEALTH_CHECK_PATH = '/health/writer';
 /** Seconds the server keeps the writer parameter's value and the secret's login before reading them again. */
 export const WRITER_CACHE_SECONDS = 30;
 
+/**
+ * Seconds the server reuses one database host's answer (writer, read-only, unavailable): every
+ * health request is a login, and Route 53's checkers ask every few seconds from several places.
+ */
+export const ANSWER_CACHE_SECONDS = 5;
+
 /** Where the boot script installs the health wait, which it then runs. */
 export const SIGNAL_SCRIPT_PATH = '/opt/webtier/signal-when-healthy.sh';
 
@@ -124,6 +130,7 @@ function serverEnvironment(props: WebServerUserDataProps): Record<string, string
     DB_SSLMODE: 'require',
     NO_WRITER,
     WRITER_CACHE_SECONDS,
+    ANSWER_CACHE_SECONDS,
     HEALTH_CHECK_PATH,
     WRITER_HEALTH_CHECK_PATH,
     LIVENESS_CHECK_PATH,
