@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { ENVIRONMENT_NAMES, REGIONS } from '../lib/config';
-import { accountQuotaUse, formatQuotaUse } from '../lib/report/quotas';
+import { ROLLING_UPDATE_BATCH, accountQuotaUse, formatQuotaUse, peakInstances, peakVcpus, vcpusOf } from '../lib/report/quotas';
 import { formatReport, resilienceReport } from '../lib/report/resilience';
 import { synthesized } from './support/assembly';
 import { ASSEMBLY_ROOT, offlineConfig } from './support/synth';
@@ -74,8 +74,16 @@ describe('the service quotas in the report', () => {
     for (const region of REGIONS) {
       const resources = assembly.stackNames
         .filter((stack) => assembly.stackEnvironment(stack).endsWith(`/${region}`))
-        .flatMap((stack) => Object.values(assembly.template(stack).toJSON().Resources as Record<string, { Type: string; Properties?: Record<string, unknown> }>));
+        .flatMap((stack) => Object.values(assembly.template(stack).toJSON().Resources as Record<string, { Type: string; Properties?: Record<string, any>; UpdatePolicy?: any }>));
       const count = (type: string) => resources.filter((r) => r.Type === type).length;
+      // The only EC2 instances are the web tier's group: at most its MaxSize, or the in-service
+      // instances plus one batch while a rolling update replaces them; each as large as its largest type.
+      expect(count('AWS::EC2::Instance')).toBe(0);
+      const [group] = resources.filter((r) => r.Type === 'AWS::AutoScaling::AutoScalingGroup');
+      const rolling = group.UpdatePolicy.AutoScalingRollingUpdate;
+      expect([Number(rolling.MinInstancesInService), Number(rolling.MaxBatchSize)]).toEqual([Number(group.Properties!.DesiredCapacity), ROLLING_UPDATE_BATCH]);
+      const peak = Math.max(Number(group.Properties!.DesiredCapacity) + Number(rolling.MaxBatchSize), Number(group.Properties!.MaxSize));
+      const types: string[] = group.Properties!.MixedInstancesPolicy.LaunchTemplate.Overrides.map((o: { InstanceType: string }) => o.InstanceType);
       const vpc = vpcView(assembly.template(`${envName}-network-${region}`));
       const natAzs = vpc.natGateways.map((nat) => vpc.subnets.find((s) => s.id === nat.subnetId)!.availabilityZone);
       const natsPerAz = Math.max(...natAzs.map((az) => natAzs.filter((other) => other === az).length));
@@ -87,22 +95,46 @@ describe('the service quotas in the report', () => {
         'L-A4707A72': count('AWS::EC2::InternetGateway'),
         'L-FE5A380F': natsPerAz,
         'L-53DA6B97': count('AWS::ElasticLoadBalancingV2::LoadBalancer'),
+        'L-1216C47A': peak * Math.max(...types.map(vcpusOf)),
       });
     }
   });
 
-  it('say which quota to raise when dev, test and prod share one account: 9 Elastic IPs per region', () => {
+  it('say which quotas to raise when dev, test and prod share one account: 9 Elastic IPs and 55 vCPUs per region', () => {
     const use = accountQuotaUse(configs, REGIONS);
-    expect(use.filter((u) => u.exceedsDefault).map((u) => [u.region, u.quota.name, u.used])).toEqual([
-      ['us-east-1', 'EC2-VPC Elastic IPs', 9],
-      ['eu-west-1', 'EC2-VPC Elastic IPs', 9],
+    // vCPUs: dev 3 instances × 1 (c7g.medium, m7g.medium), test 4 × 1, prod 12 × 4 (c7g.xlarge).
+    expect(use.filter((u) => u.exceedsDefault).map((u) => [u.region, u.quota.code, u.used])).toEqual([
+      ['us-east-1', 'L-0263D0A3', 9],
+      ['us-east-1', 'L-1216C47A', 55],
+      ['eu-west-1', 'L-0263D0A3', 9],
+      ['eu-west-1', 'L-1216C47A', 55],
     ]);
     const text = formatQuotaUse('111111111111', configs, use).join('\n');
     expect(text).toContain('--service-code ec2 --quota-code L-0263D0A3 --desired-value 9');
+    expect(text).toContain('--service-code ec2 --quota-code L-1216C47A --desired-value 55');
     expect(text).toContain('us-east-1: EC2-VPC Elastic IPs 9/5');
+    expect(text).toContain('Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances 55/5 vCPUs');
   });
 
-  it('need no increase for one environment alone', () => {
-    expect(accountQuotaUse([offlineConfig('prod')], REGIONS).filter((u) => u.exceedsDefault)).toEqual([]);
+  it('count prod at 12 instances of up to 4 vCPUs at its peak in each region: 48 vCPUs, above the default 5', () => {
+    const prod = offlineConfig('prod');
+    expect([peakInstances(prod), peakVcpus(prod)]).toEqual([12, 48]);
+    expect(accountQuotaUse([prod], REGIONS).filter((u) => u.exceedsDefault).map((u) => [u.region, u.quota.code, u.used])).toEqual([
+      ['us-east-1', 'L-1216C47A', 48],
+      ['eu-west-1', 'L-1216C47A', 48],
+    ]);
+  });
+
+  it.each(ENVIRONMENT_NAMES)('count %s at maxCapacity: a rolling update (desiredCapacity in service + one batch) stays within it', (envName) => {
+    const config = offlineConfig(envName);
+    expect(config.app.desiredCapacity + ROLLING_UPDATE_BATCH).toBeLessThanOrEqual(config.app.maxCapacity);
+    expect(peakInstances(config)).toBe(config.app.maxCapacity);
+  });
+
+  it('refuse an instance type whose vCPUs they do not know, rather than count it as 0', () => {
+    const prod = offlineConfig('prod');
+    expect(() => accountQuotaUse([{ ...prod, app: { ...prod.app, instanceTypes: ['m7i.large', 'c7i.large'] } }], REGIONS)).toThrow(
+      /^app\.instanceTypes: m7i\.large has no vCPU count in INSTANCE_VCPUS \(lib\/report\/quotas\.ts\); add it/,
+    );
   });
 });

@@ -57,6 +57,12 @@ describe('SwitchActions', () => {
     expect(new Set(fns.map((f) => f.Properties.Role['Fn::GetAtt'][0])).size).toBe(4);
   });
 
+  it('reserves no concurrency, which a new account’s low concurrency quota would refuse', () => {
+    const fns = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function');
+    expect(fns).toHaveLength(4);
+    expect(fns.filter((f) => 'ReservedConcurrentExecutions' in f.Properties).map((f) => f.Properties.FunctionName)).toEqual([]);
+  });
+
   it('lets fence write the writer parameter, and modify every instance this region has had and only this stack’s parameter groups', () => {
     expect(statementsOf('prod-data-eu-west-1-switch-fence')).toEqual([
       { Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:PutParameter'], Resource: ARN('ssm', 'parameter/prod-data-eu-west-1-writer-endpoint') },
