@@ -7,7 +7,17 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { executionPolicies, permissionsBoundaryArn, permissionsBoundaryDocument, permissionsBoundaryName, PERMISSIONS_BOUNDARY_PATH } from '../lib/bootstrap';
+import {
+  defaultResourceTypes,
+  executionPolicies,
+  grantedActions,
+  iamActionTable,
+  permissionsBoundaryArn,
+  permissionsBoundaryDocument,
+  permissionsBoundaryName,
+  takesNoResource,
+  PERMISSIONS_BOUNDARY_PATH,
+} from '../lib/bootstrap';
 import { ConfigError, ENVIRONMENT_NAMES, REGIONS, loadConfig } from '../lib/config';
 
 function option(name: string): string | undefined {
@@ -28,6 +38,12 @@ try {
   const out = option('out') ?? path.join('cdk.out', 'bootstrap-policies', account);
   mkdirSync(out, { recursive: true });
 
+  // An action the IAM action facts do not know may support no resource-level permissions and then never be granted on an ARN pattern.
+  const facts = iamActionTable();
+  const unknown = grantedActions(defaultResourceTypes()).filter((a) => !(a in facts.actions) && !facts.unknown.includes(a) && !takesNoResource(a, facts));
+  if (unknown.length > 0) {
+    console.error(`# Not in lib/bootstrap/iam-actions.generated.json (regenerate it: npx tsx scripts/iam-actions.ts <iam-data folder>): ${unknown.join(', ')}`);
+  }
   const documents = executionPolicies({ environments: envNames, permissionsBoundaryArn: permissionsBoundaryArn(project, '*') });
   const names = documents.map((_, i) => `${project}-cfn-execution-${i + 1}`);
   documents.forEach((document, i) => writeFileSync(path.join(out, `${names[i]}.json`), `${JSON.stringify(document, undefined, 2)}\n`));

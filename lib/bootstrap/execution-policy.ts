@@ -1,5 +1,15 @@
 import { MANDATORY_TAG_KEYS } from '../tagging';
-import { UNREGISTERED_TYPES, handledTypes, handlerPermissionTable, requiredActions, type HandlerPermissionTable } from './handler-permissions';
+import {
+  UNREGISTERED_TYPES,
+  actionPatternMatches,
+  handledTypes,
+  handlerPermissionTable,
+  iamActionTable,
+  requiredActions,
+  takesNoResource,
+  type HandlerPermissionTable,
+  type IamActionTable,
+} from './handler-permissions';
 
 /** One statement of an IAM policy document, as IAM reads it. */
 export interface PolicyStatement {
@@ -33,12 +43,48 @@ export const WITHHELD_ACTIONS: Readonly<Record<string, string>> = {
   'iam:DetachUserPolicy': 'the app creates no IAM users (the managed-policy handler also serves users)',
 };
 
-/** Whether a schema's permission string is an IAM action at all; a few schemas list API names such as `s3:REST.PUT.OBJECT`. */
+/**
+ * Actions the execution role needs that no handler lists, each with why.
+ */
+export const ADDITIONAL_ACTIONS: Readonly<Record<string, string>> = {
+  'cloudformation:DescribeStacks':
+    'Fn::GetStackOutput reads an output of another stack of the environment (the producer, often in the other region) ' +
+    'with the deploying role\'s cloudformation:DescribeStacks on that stack',
+};
+
+/**
+ * Whether a schema's permission string is an IAM action or action pattern (`ec2:Describe*`, which the
+ * Auto Scaling group's handlers list); a few schemas list API names such as `s3:REST.PUT.OBJECT`.
+ */
 export function isIamAction(action: string): boolean {
-  return /^[a-z0-9-]+:[A-Za-z0-9]+$/.test(action);
+  return /^[a-z0-9-]+:[A-Za-z0-9*]+$/i.test(action);
 }
 
-/** The services that may receive a role the app creates (its roles' trust policies). */
+/**
+ * Actions that support resource-level permissions but are granted on `*`, each with why: what they
+ * act on belongs to AWS or to no resource of the app.
+ */
+export const SHARED_RESOURCE_ACTIONS: Readonly<Record<string, string>> = {
+  'lambda:GetLayerVersion': 'the canaries\' runtime layers are published by CloudWatch Synthetics in AWS\'s accounts',
+  'lambda:GetCodeSigningConfig': 'the handler reads a code-signing configuration only when a function names one; the app names none',
+  'lambda:PassCapacityProvider': 'the handler passes a capacity provider only when a function names one; the app names none',
+};
+
+/**
+ * The services whose actions are scoped to the app's names (`<env>-…`) or to the CDK's own: elsewhere
+ * the ARNs carry identifiers AWS assigns (`vpc-…`, `sg-…`, key ids) or names CloudFormation generates,
+ * and KMS keys are scoped by their `environment` tag instead.
+ */
+export const NAME_SCOPED_SERVICES = ['cloudformation', 'iam', 'lambda', 's3'] as const;
+
+/**
+ * The services CloudFormation hands the app's roles to (`iam:PassedToService`): each is the service a
+ * role-passing property of one of the app's resources gives its role to (a function's `Role`, an instance
+ * profile's role, a backup selection's `IamRoleArn`, a database's `MonitoringRoleArn`, a build project's
+ * `ServiceRole`, the pipeline's `RoleArn`, the Region switch plan's `ExecutionRole`, a flow log's
+ * `DeliverLogsPermissionArn`, the promotion runbook's `assumeRole`, whose handler declares iam:PassRole).
+ * test/bootstrap-pass-role.test.ts derives the same list from every environment's templates.
+ */
 export const PASS_ROLE_SERVICES = [
   'arc-region-switch.amazonaws.com',
   'backup.amazonaws.com',
@@ -87,8 +133,21 @@ const KMS_DATA_ACTIONS = new Set(['kms:CreateGrant', 'kms:Decrypt', 'kms:Encrypt
 /** KMS operations that name no key. */
 const KMS_ACCOUNT_ACTIONS = new Set(['kms:CreateKey', 'kms:ListAliases', 'kms:ListKeys']);
 
-/** IAM operations whose request carries the role's permissions boundary (the `iam:PermissionsBoundary` condition key). */
-const BOUNDARY_CONDITIONED_ACTIONS = new Set(['iam:CreateRole', 'iam:PutRolePolicy', 'iam:AttachRolePolicy', 'iam:DetachRolePolicy', 'iam:DeleteRolePolicy', 'iam:PutRolePermissionsBoundary']);
+/**
+ * IAM operations allowed only on roles with the permissions boundary (the `iam:PermissionsBoundary` condition
+ * key: the boundary a request sets, or the one the role already has). `UpdateAssumeRolePolicy` supports the key
+ * (Service Authorization Reference, IAM): CloudFormation may rewrite the trust of a role that the boundary caps,
+ * never of one it does not (the Secrets Manager rotation application's role, whose trust its template fixes).
+ */
+const BOUNDARY_CONDITIONED_ACTIONS = new Set([
+  'iam:CreateRole',
+  'iam:PutRolePolicy',
+  'iam:AttachRolePolicy',
+  'iam:DetachRolePolicy',
+  'iam:DeleteRolePolicy',
+  'iam:PutRolePermissionsBoundary',
+  'iam:UpdateAssumeRolePolicy',
+]);
 /** IAM operations that list a whole account. */
 const IAM_ACCOUNT_ACTIONS = new Set(['iam:ListRoles', 'iam:ListPolicies', 'iam:ListInstanceProfiles', 'iam:DescribeOrganization']);
 
@@ -102,6 +161,8 @@ export interface ExecutionPolicyOptions {
   readonly resourceTypes?: readonly string[];
   /** The handler permissions. @default the committed table */
   readonly table?: HandlerPermissionTable;
+  /** What the Service Authorization Reference says about the actions. @default the committed facts */
+  readonly iamActions?: IamActionTable;
 }
 
 const ARN = {
@@ -166,17 +227,47 @@ function placement(action: string, options: ExecutionPolicyOptions): Omit<Policy
       if (KMS_ACCOUNT_ACTIONS.has(action)) return { Sid: 'ListKeys', Resource: '*' };
       return { Sid: 'ManageOnlyAppKeys', Resource: '*', Condition: { StringEquals: { [`aws:ResourceTag/${MANDATORY_TAG_KEYS[0]}`]: [...envs] } } };
     case 'lambda':
-      if (['GetLayerVersion', 'GetCodeSigningConfig', 'PassCapacityProvider'].includes(name)) return { Sid: 'LambdaSharedResources', Resource: '*' };
+      if (action in SHARED_RESOURCE_ACTIONS) return { Sid: 'LambdaSharedResources', Resource: '*' };
       return { Sid: 'AppFunctions', Resource: [...each(ARN.function), ARN.canaryFunction, ARN.canaryLayer] };
     case 's3':
       // Lambda reads a function's code from the CDK assets bucket with the caller's permissions.
       if (action === 's3:GetObject' || action === 's3:GetObjectVersion') return { Sid: 'ReadCdkAssets', Resource: 'arn:aws:s3:::cdk-*-assets-*/*' };
       return { Sid: 'AppBuckets', Resource: [...each(ARN.bucket), ...each(ARN.objects)] };
     case 'cloudformation':
+      // Explicitly, not only because the nested-stack handler lists it: Fn::GetStackOutput reads the
+      // producer stack's outputs with cloudformation:DescribeStacks (ADDITIONAL_ACTIONS).
+      if (action === 'cloudformation:DescribeStacks') return { Sid: 'ReadEnvironmentStacks', Resource: each(ARN.stack) };
       return { Sid: 'NestedStacks', Resource: each(ARN.stack) };
     default:
       return { Sid: 'Services', Resource: '*' };
   }
+}
+
+/**
+ * Where an action may act, once the Service Authorization Reference has its say: an action that supports no
+ * resource-level permissions is matched against `"*"` only, so a statement that scopes it to an ARN pattern
+ * would never grant it (as `s3:ListAllMyBuckets` on the app's buckets did not). Such an action goes on `*`,
+ * keeping its condition if it has one.
+ */
+function placementOf(action: string, options: ExecutionPolicyOptions, facts: IamActionTable): Omit<PolicyStatement, 'Action' | 'Effect'> {
+  const where = placement(action, options);
+  if (where.Resource === '*' || !takesNoResource(action, facts)) return where;
+  return where.Condition ? { ...where, Sid: `${where.Sid}AnyResource`, Resource: '*' } : { Sid: 'NoResourceLevelPermissions', Resource: '*' };
+}
+
+/**
+ * The actions the execution policies grant: those the handlers of `types` call (less the withheld ones)
+ * and the additional ones. A name a wildcard of the table also covers (`ec2:DescribeVpcs`, `ec2:Describe*`)
+ * is left to the wildcard, so that each action is granted by one pattern.
+ */
+export function grantedActions(types: Iterable<string>, table: HandlerPermissionTable = handlerPermissionTable()): string[] {
+  const handled = requiredActions(types, table).filter((a) => isIamAction(a) && !(a in WITHHELD_ACTIONS));
+  for (const action of handled) {
+    if (/:\*$/.test(action)) throw new Error(`${action}: a handler lists a whole service; grant its actions by name or withhold it in WITHHELD_ACTIONS`);
+  }
+  const all = [...new Set([...handled, ...Object.keys(ADDITIONAL_ACTIONS)])];
+  const wildcards = all.filter((a) => a.includes('*'));
+  return all.filter((a) => !wildcards.some((w) => w !== a && actionPatternMatches(w, a))).sort();
 }
 
 const SERVERLESS_APPLICATION = 'AWS::Serverless::Application';
@@ -218,14 +309,19 @@ export function policySize(document: PolicyDocument): number {
   return JSON.stringify(document).length;
 }
 
+/** Every resource type the policies cover by default: the table's, the unregistered types and custom resources. */
+export function defaultResourceTypes(table: HandlerPermissionTable = handlerPermissionTable()): string[] {
+  return [...Object.keys(table.types), ...Object.keys(UNREGISTERED_TYPES), CUSTOM_RESOURCE];
+}
+
 /** The statements, grouped by where they act; statements too big for one policy are split. */
 function statements(options: ExecutionPolicyOptions): PolicyStatement[] {
   const table = options.table ?? handlerPermissionTable();
-  const types = options.resourceTypes ?? [...Object.keys(table.types), ...Object.keys(UNREGISTERED_TYPES), CUSTOM_RESOURCE];
-  const actions = requiredActions(types, table).filter((a) => isIamAction(a) && !(a in WITHHELD_ACTIONS));
+  const types = options.resourceTypes ?? defaultResourceTypes(table);
+  const facts = options.iamActions ?? iamActionTable();
   const groups = new Map<string, PolicyStatement>();
-  for (const action of actions) {
-    const where = placement(action, options);
+  for (const action of grantedActions(types, table)) {
+    const where = placementOf(action, options, facts);
     const group = groups.get(where.Sid) ?? { ...where, Effect: 'Allow' as const, Action: [] };
     group.Action.push(action);
     groups.set(where.Sid, group);

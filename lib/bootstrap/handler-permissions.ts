@@ -140,12 +140,77 @@ export function handlerPermissionsOf(type: string, table: HandlerPermissionTable
   return Object.fromEntries(DEPLOY_HANDLERS.map((h) => [h, [...(permissions[h] ?? []), ...(extra[h] ?? [])]]));
 }
 
-/** Every action the deploy handlers of `types` (and what they create) call, sorted. */
+/** An action with its service prefix in lower case, as IAM reads it (`S3:GetBucketWebsite` is `s3:GetBucketWebsite`). */
+export function normalizedAction(action: string): string {
+  return action.replace(/^[^:]+/, (service) => service.toLowerCase());
+}
+
+/** Every action the deploy handlers of `types` (and what they create) call, sorted; service prefixes in lower case. */
 export function requiredActions(types: Iterable<string>, table: HandlerPermissionTable = handlerPermissionTable()): string[] {
   const actions = new Set<string>();
   for (const type of handledTypes(types)) {
     const permissions = handlerPermissionsOf(type, table);
-    for (const handler of DEPLOY_HANDLERS) for (const action of permissions[handler] ?? []) actions.add(action);
+    for (const handler of DEPLOY_HANDLERS) for (const action of permissions[handler] ?? []) actions.add(normalizedAction(action));
   }
   return [...actions].sort();
+}
+
+/** Where the IAM action facts live; `npx tsx scripts/iam-actions.ts <iam-data folder>` rewrites them. */
+export const IAM_ACTIONS_FILE = path.join(__dirname, 'iam-actions.generated.json');
+
+/** What the Service Authorization Reference says about one action. */
+export interface IamActionFacts {
+  /** The resource types it may be scoped to (`*` marks a required one); empty: it supports no resource-level permissions. */
+  readonly resources: readonly string[];
+  /** The condition keys it supports besides those of its resource types. */
+  readonly conditions: readonly string[];
+}
+
+/** What the Service Authorization Reference says about one resource type. */
+export interface IamResourceTypeFacts {
+  /** Its ARN format, with `${Partition}`, `${Region}`, `${Account}` and name placeholders. */
+  readonly arn: string;
+  /** The condition keys that apply to it (such as `aws:ResourceTag/${TagKey}`). */
+  readonly conditions: readonly string[];
+}
+
+/** The generated facts about the IAM actions the execution policies grant. */
+export interface IamActionTable {
+  /** Where the facts come from and how to regenerate them. */
+  readonly source: string;
+  /**
+   * Every action of each service the policies use that supports no resource-level permissions: the Service
+   * Authorization Reference lists no resource type for it, so IAM matches it against `Resource: "*"` only.
+   */
+  readonly withoutResourceTypes: Readonly<Record<string, readonly string[]>>;
+  /** Each action the policies grant by name, as `service:Action`. */
+  readonly actions: Readonly<Record<string, IamActionFacts>>;
+  /** Each resource type those actions name, as `service:type`. */
+  readonly resourceTypes: Readonly<Record<string, IamResourceTypeFacts>>;
+  /** Names the registry schemas list that the Service Authorization Reference does not define (they grant nothing). */
+  readonly unknown: readonly string[];
+}
+
+let iamActionCache: IamActionTable | undefined;
+
+/** Reads the committed IAM action facts. */
+export function iamActionTable(file = IAM_ACTIONS_FILE): IamActionTable {
+  if (file !== IAM_ACTIONS_FILE) return JSON.parse(readFileSync(file, 'utf8')) as IamActionTable;
+  iamActionCache ??= JSON.parse(readFileSync(file, 'utf8')) as IamActionTable;
+  return iamActionCache;
+}
+
+/** Whether an IAM action pattern (`ec2:Describe*`) covers `action`; IAM matches actions case-insensitively. */
+export function actionPatternMatches(pattern: string, action: string): boolean {
+  const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i');
+  return regex.test(action);
+}
+
+/**
+ * Whether `action` (or, for a pattern such as `ec2:Describe*`, any action it covers) supports no
+ * resource-level permissions, so that only a statement on `Resource: "*"` can grant it.
+ */
+export function takesNoResource(action: string, table: IamActionTable = iamActionTable()): boolean {
+  const [service, name] = action.split(':');
+  return (table.withoutResourceTypes[service.toLowerCase()] ?? []).some((unscoped) => actionPatternMatches(name, unscoped));
 }
