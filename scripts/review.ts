@@ -1,12 +1,8 @@
 /**
  * The change-safety gate (docs/change-review.md): fails when deploying the head
- * templates over the base ones would replace or remove a stateful resource or widen
- * IAM or security-group access, unless review/acknowledged-changes.json acknowledges it.
- *
- * Usage: npm run review -- --base <git ref | directory of templates> [--head <assembly dir>] [-c env=<env>] [-c …] [--stack-policies <dir>]
- * Without --head, the working tree is synthesized. Every -c goes to the synths.
- * --stack-policies writes <dir>/<stack>.json for each head stack: a stack policy that
- * denies replacing or deleting its stateful resources, but the acknowledged ones.
+ * templates over the base ones would replace or remove a stateful resource or one it
+ * depends on, or widen IAM or security-group access, unless
+ * review/acknowledged-changes.json acknowledges it. `--help` prints the usage.
  * Exit status: 0 nothing blocked, 1 blocked changes or bad input.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -15,12 +11,28 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ENVIRONMENT_NAMES } from '../lib/config';
 import { AcknowledgementError, parseAcknowledgements, review } from '../lib/review/acknowledgements';
-import { findUnsafeChanges, formatChange, type StackTemplates, type UnsafeChange } from '../lib/review/change-safety';
+import { diffStacks, findUnsafeChanges, formatChange, formatStackDiff, statefulDependencies, summarizeDiff, type StackTemplates, type UnsafeChange } from '../lib/review/change-safety';
 import { stackPolicy } from '../lib/review/stack-policy';
 import { environmentStacks, readTemplates, TemplateError } from '../lib/review/templates';
 
 const ROOT = path.resolve(__dirname, '..');
 const ACKNOWLEDGEMENTS = path.join(ROOT, 'review', 'acknowledged-changes.json');
+
+const USAGE = `Usage: npm run review -- --base <git ref | directory> [--head <directory>] [-c env=<env>] [-c <key>=<value>…] [--stack-policies <dir>] [--show-stale]
+
+Compares an environment's templates at --base with those at --head and fails (exit 1) when
+deploying the head would replace or remove a stateful resource or one it depends on, or widen
+IAM or security-group access, unless review/acknowledged-changes.json acknowledges the change.
+
+  --base <ref | dir>        a git commit (its tree is synthesized) or a directory: a cloud assembly,
+                            or <stack>.template.json files (scripts/fetch-deployed-templates.sh)
+  --head <dir>              the same for the new templates; default: synthesize the working tree
+  -c, --context <k>=<v>     passed to both synths; env=<env> also picks the stacks compared (default dev)
+  --stack-policies <dir>    also write a stack policy per head stack to <dir>/<stack>.json
+  --show-stale              list the acknowledgements that match no change (otherwise only counted)
+  -h, --help                print this and exit
+
+See docs/change-review.md.`;
 
 class UsageError extends Error {}
 
@@ -30,28 +42,37 @@ interface Options {
   readonly context: string[];
   readonly envName: string;
   readonly stackPolicies?: string;
+  readonly showStale: boolean;
 }
 
-function parseArgs(args: string[]): Options {
+/** The options, or undefined when --help asks for the usage. */
+function parseArgs(args: string[]): Options | undefined {
+  if (args.includes('--help') || args.includes('-h')) return undefined;
   let base: string | undefined;
   let head: string | undefined;
   let stackPolicies: string | undefined;
+  let showStale = false;
   const context: string[] = [];
-  for (let i = 0; i < args.length; i += 2) {
-    const [flag, value] = [args[i], args[i + 1]];
+  for (let i = 0; i < args.length; i++) {
+    const flag = args[i];
+    if (flag === '--show-stale') {
+      showStale = true;
+      continue;
+    }
+    const value = args[++i];
+    if (!['--base', '--head', '-c', '--context', '--stack-policies'].includes(flag)) throw new UsageError(`unknown option ${flag} (--help lists them)`);
     if (value === undefined) throw new UsageError(`${flag} needs a value`);
     if (flag === '--base') base = value;
     else if (flag === '--head') head = value;
-    else if (flag === '-c' || flag === '--context') context.push(value);
     else if (flag === '--stack-policies') stackPolicies = value;
-    else throw new UsageError(`unknown option ${flag}`);
+    else context.push(value);
   }
-  if (base === undefined) throw new UsageError('--base <git ref | directory> is required');
+  if (base === undefined) throw new UsageError('--base <git ref | directory> is required (--help prints the usage)');
   const envName = [...context].reverse().find((c) => c.startsWith('env='))?.slice('env='.length) ?? 'dev';
   if (!ENVIRONMENT_NAMES.includes(envName)) {
     throw new UsageError(`unknown environment "${envName}": expected one of ${ENVIRONMENT_NAMES.join(', ')}`);
   }
-  return { base, head, context, envName, stackPolicies };
+  return { base, head, context, envName, stackPolicies, showStale };
 }
 
 /**
@@ -68,7 +89,7 @@ function synthesize(cwd: string, context: string[], what: string): StackTemplate
   });
   if (synth.status !== 0 && what.startsWith('base') && /^Unknown environment /m.test(synth.stderr)) {
     // An environment added since the base: nothing of it existed there, so nothing can be replaced or removed.
-    console.log(`${what}: has no such environment; every stack is new`);
+    console.log(`${what}: has no such environment`);
     return {};
   }
   if (synth.status !== 0) {
@@ -115,34 +136,57 @@ function templatesOf(source: string, context: string[]): StackTemplates {
 
 /**
  * Writes each head stack's policy. It guards what is deployed and what will be, so a
- * resource the head drops is still protected; acknowledged replacements and removals are exempt.
+ * resource the head drops is still protected, and what those depend on (the VPC and
+ * subnets under a database); acknowledged replacements and removals are exempt.
  */
 function writeStackPolicies(dir: string, base: StackTemplates, head: StackTemplates, acknowledged: UnsafeChange[]): void {
   mkdirSync(dir, { recursive: true });
+  const dependencies = statefulDependencies(base, head);
   for (const stack of Object.keys(head)) {
     const resources = { ...base[stack]?.Resources, ...head[stack].Resources };
     const exempt = acknowledged.filter((c) => c.stack === stack && (c.kind === 'replace' || c.kind === 'remove')).map((c) => c.logicalId);
-    writeFileSync(path.join(dir, `${stack}.json`), `${JSON.stringify(stackPolicy({ Resources: resources }, exempt), null, 2)}\n`);
+    const guardedDependencies = dependencies.filter((d) => d.stack === stack).map((d) => d.logicalId);
+    writeFileSync(path.join(dir, `${stack}.json`), `${JSON.stringify(stackPolicy({ Resources: resources }, exempt, guardedDependencies), null, 2)}\n`);
   }
 }
 
 function main(): number {
   const options = parseArgs(process.argv.slice(2));
+  if (options === undefined) {
+    console.log(USAGE);
+    return 0;
+  }
   const acknowledgements = parseAcknowledgements(JSON.parse(readFileSync(ACKNOWLEDGEMENTS, 'utf8')), path.relative(process.cwd(), ACKNOWLEDGEMENTS));
   const base = environmentStacks(templatesOf(options.base, options.context), options.envName);
   const head = environmentStacks(options.head ? readTemplates(options.head) : synthesize(ROOT, options.context, 'head (working tree)'), options.envName);
   if (Object.keys(head).length === 0) throw new UsageError(`${options.head ?? 'the working tree'} holds no stack of environment ${options.envName}`);
+  if (Object.keys(base).length === 0) {
+    // A first deploy: nothing is there to lose, and every grant would be new.
+    console.log(`change review of ${options.envName}: skipped, the base has none of its stacks (a first deploy, nothing to compare with)`);
+    return 0;
+  }
 
-  const verdict = review(findUnsafeChanges(base, head), acknowledgements, [...Object.keys(base), ...Object.keys(head)]);
+  const diffs = diffStacks(base, head);
+  const verdict = review(findUnsafeChanges(base, head, diffs), acknowledgements, Object.keys(diffs));
   if (options.stackPolicies) writeStackPolicies(options.stackPolicies, base, head, verdict.acknowledged);
+  for (const [stack, diff] of Object.entries(diffs)) if (!diff.isEmpty) console.log(`${stack}: ${summarizeDiff(diff)}`);
   for (const change of verdict.acknowledged) console.log(`acknowledged: ${formatChange(change)}`);
-  for (const ack of verdict.stale) console.log(`warning: acknowledgement matches no change (delete it once deployed everywhere): ${ack.stack} ${ack.logicalId} ${ack.change}`);
+  if (options.showStale) {
+    for (const ack of verdict.stale) console.log(`stale: acknowledgement matches no change (delete it once deployed everywhere): ${ack.stack} ${ack.logicalId} ${ack.change}`);
+  } else if (verdict.stale.length > 0) {
+    console.log(`${verdict.stale.length} acknowledgement${verdict.stale.length > 1 ? 's match' : ' matches'} no change; --show-stale lists them`);
+  }
+  // The diff that explains each block, as `cdk diff` prints it, for the stacks with one.
+  for (const stack of [...new Set(verdict.blocked.map((change) => change.stack))]) {
+    console.log(`\n=== ${stack}: ${summarizeDiff(diffs[stack])}`);
+    console.log(formatStackDiff(diffs[stack], process.stdout.columns).trimEnd());
+  }
   for (const change of verdict.blocked) console.log(`BLOCKED: ${formatChange(change)}`);
   const listed = (label: string, stacks: string[]) => (stacks.length > 0 ? `; ${label}: ${stacks.join(', ')}` : '');
   console.log(
-    `change review of ${options.envName}: ${Object.keys(base).length} stacks compared` +
+    `change review of ${options.envName}: ${Object.keys(diffs).length} stacks compared` +
       listed('removed', Object.keys(base).filter((stack) => !(stack in head))) +
-      listed('new, nothing to compare', Object.keys(head).filter((stack) => !(stack in base))) +
+      listed('new', Object.keys(head).filter((stack) => !(stack in base))) +
       `; ${verdict.blocked.length} blocked, ${verdict.acknowledged.length} acknowledged`,
   );
   if (verdict.blocked.length > 0) {

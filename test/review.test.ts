@@ -105,8 +105,17 @@ describe('change-safety gate, on edited templates', () => {
     expect(changes.every((c) => c.kind === 'remove')).toBe(true);
   });
 
-  it('has nothing to block in a stack that is new', () => {
-    expect(findUnsafeChanges({}, { [DATA]: devTemplate(DATA) })).toEqual([]);
+  it('has nothing to compare when the whole environment is new (a first deploy)', () => {
+    expect(findUnsafeChanges({}, { [DATA]: devTemplate(DATA), [APP]: devTemplate(APP) })).toEqual([]);
+  });
+
+  it('checks a stack new to an existing environment like any other: each grant and ingress rule in it widens access', () => {
+    const changes = findUnsafeChanges({ [DATA]: devTemplate(DATA) }, { [DATA]: devTemplate(DATA), [APP]: devTemplate(APP) });
+    const app = devTemplate(APP);
+    expect(changes.every((c) => c.stack === APP && (c.kind === 'widen-iam' || c.kind === 'widen-security-group'))).toBe(true);
+    expect(summaries(changes)).toContain(`${APP} ${idOfType(app, 'AWS::IAM::Policy')} widen-iam`);
+    const loadBalancerGroup = idOfType(app, 'AWS::EC2::SecurityGroup', (r) => r.Properties.GroupDescription.includes('oad'));
+    expect(changes.find((c) => c.logicalId === loadBalancerGroup)).toMatchObject({ kind: 'widen-security-group', detail: expect.stringMatching(/^adds ingress TCP 443 from/) });
   });
 
   it('blocks a policy statement on every resource, and a new action', () => {
@@ -206,6 +215,13 @@ describe('npm run review', () => {
     }
     return dir;
   };
+  const reviewScript = (...args: string[]) =>
+    spawnSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'scripts', 'review.ts'), ...args], { cwd: ROOT, encoding: 'utf8' });
+  /** The committed acknowledgements of these stacks: all stale when the compared templates are today's on both sides. */
+  const committedAcknowledgements = (stacks: string[]) => {
+    const file = path.join(ROOT, 'review', 'acknowledged-changes.json');
+    return parseAcknowledgements(JSON.parse(readFileSync(file, 'utf8')), file).filter((ack) => stacks.includes(ack.stack));
+  };
 
   it('fails with one line per blocked change against a directory of deployed templates', () => {
     const head = devTemplate(APP);
@@ -213,11 +229,7 @@ describe('npm run review', () => {
     const deployed = templateDir({ [APP]: devTemplate(APP), [DATA]: devTemplate(DATA), 'prod-data-us-east-1': devTemplate(DATA) }, true);
     const policies = path.join(deployed, 'policies');
     const headDir = templateDir({ [APP]: head, [DATA]: devTemplate(DATA) });
-    const run = spawnSync(
-      path.join(ROOT, 'node_modules', '.bin', 'tsx'),
-      [path.join(ROOT, 'scripts', 'review.ts'), '--base', deployed, '--head', headDir, '-c', 'env=dev', '--stack-policies', policies],
-      { cwd: ROOT, encoding: 'utf8' },
-    );
+    const run = reviewScript('--base', deployed, '--head', headDir, '-c', 'env=dev', '--stack-policies', policies);
     expect(run.stderr).toContain('Acknowledge a reviewed change in review/acknowledged-changes.json');
     expect(run.stdout.split('\n').filter((line) => line.startsWith('BLOCKED'))).toEqual([
       `BLOCKED: ${APP} WebTierAccessLogsBucketC38B6857 (AWS::S3::Bucket) remove: removed from the stack and orphaned; it holds objects (access logs, artifacts) that a new bucket does not have`,
@@ -228,6 +240,41 @@ describe('npm run review', () => {
     const appPolicy = JSON.parse(readFileSync(path.join(policies, `${APP}.json`), 'utf8'));
     expect(appPolicy.Statement[1].Resource).toContain('LogicalResourceId/WebTierAccessLogsBucketC38B6857');
     expect(readdirSync(policies).sort()).toEqual([`${APP}.json`, `${DATA}.json`]);
+  });
+
+  it('counts acknowledgements that match no change in one line, and lists them only with --show-stale', () => {
+    const dir = templateDir({ [APP]: devTemplate(APP), [DATA]: devTemplate(DATA) });
+    const stale = committedAcknowledgements([APP, DATA]);
+    expect(stale.length).toBeGreaterThan(1);
+    const quiet = reviewScript('--base', dir, '--head', dir, '-c', 'env=dev');
+    expect(quiet.status).toBe(0);
+    expect(quiet.stdout).not.toMatch(/acknowledgement matches no change|^stale:/m);
+    expect(quiet.stdout).toContain(`${stale.length} acknowledgements match no change; --show-stale lists them`);
+    const listed = reviewScript('--base', dir, '--head', dir, '-c', 'env=dev', '--show-stale');
+    expect(listed.status).toBe(0);
+    expect(listed.stdout.split('\n').filter((line) => line.startsWith('stale: ')).sort()).toEqual(
+      stale.map((ack) => `stale: acknowledgement matches no change (delete it once deployed everywhere): ${ack.stack} ${ack.logicalId} ${ack.change}`).sort(),
+    );
+  });
+
+  it('checks a stack that is new at the base, and skips an environment the base has none of with one line', () => {
+    const base = templateDir({ [DATA]: devTemplate(DATA) });
+    const head = templateDir({ [APP]: devTemplate(APP), [DATA]: devTemplate(DATA) });
+    const newStack = reviewScript('--base', base, '--head', head, '-c', 'env=dev');
+    expect(newStack.status).toBe(1);
+    expect(newStack.stdout).toMatch(new RegExp(`^BLOCKED: ${APP} \\S+ \\(AWS::IAM::Role\\) widen-iam: allows sts:AssumeRole `, 'm'));
+    expect(newStack.stdout).toMatch(new RegExp(`change review of dev: 2 stacks compared; new: ${APP}; \\d+ blocked`));
+    const firstDeploy = reviewScript('--base', templateDir({}), '--head', head, '-c', 'env=dev');
+    expect(firstDeploy.stdout.trim()).toBe('change review of dev: skipped, the base has none of its stacks (a first deploy, nothing to compare with)');
+    expect(firstDeploy.status).toBe(0);
+  });
+
+  it('prints its usage for --help', () => {
+    const run = reviewScript('--help');
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(/^Usage: npm run review -- --base <git ref \| directory>/);
+    expect(run.stdout).toContain('--show-stale');
+    expect(run.status).toBe(0);
   });
 });
 

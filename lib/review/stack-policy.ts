@@ -20,12 +20,14 @@ export function statefulLogicalIds(template: CloudFormationTemplate): string[] {
 
 /**
  * A stack policy that lets every update through except replacing or deleting the
- * stateful resources, so a deploy that would lose state fails at CloudFormation even
- * when it got past review. `exempt` lifts the deny for resources whose replacement
- * or removal is acknowledged.
+ * stateful resources, and `dependencies` (logical IDs of this stack that stateful
+ * resources depend on, `statefulDependencies` of change-safety.ts: the VPC and subnets
+ * under a database in another stack), so a deploy that would lose state fails at
+ * CloudFormation even when it got past review. `exempt` lifts the deny for resources
+ * whose replacement or removal is acknowledged.
  */
-export function stackPolicy(template: CloudFormationTemplate, exempt: readonly string[] = []): StackPolicy {
-  const guarded = statefulLogicalIds(template).filter((id) => !exempt.includes(id));
+export function stackPolicy(template: CloudFormationTemplate, exempt: readonly string[] = [], dependencies: readonly string[] = []): StackPolicy {
+  const guarded = [...new Set([...statefulLogicalIds(template), ...dependencies])].sort().filter((id) => !exempt.includes(id));
   const allow = { Effect: 'Allow', Principal: '*', Action: 'Update:*', Resource: '*' } as const;
   if (guarded.length === 0) return { Statement: [allow] };
   return {
