@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { REGIONS } from '../lib/config';
+import { HEALTH_ALARM_NAMES_OUTPUT } from '../lib/stacks/monitoring-stack';
 import { synthesized } from './support/assembly';
 import { offlineConfig } from './support/synth';
 
@@ -71,6 +72,12 @@ describe.each(['dev', 'prod'] as const)('%s monitoring', (envName) => {
 
     it(`has exactly the ${expected.length} alarms of this region and the probe of ${peer}`, () => {
       expect(Object.keys(alarms).sort()).toEqual([...expected, probe].sort());
+    });
+
+    it(`names in its ${HEALTH_ALARM_NAMES_OUTPUT} output, for the pipeline's check after this region's wave, its own alarms and not the probe of ${peer}`, () => {
+      const output = template.toJSON().Outputs[HEALTH_ALARM_NAMES_OUTPUT];
+      expect(output.Value.split(' ').sort()).toEqual(expected.map((purpose) => `${stackName}-${purpose}`).sort());
+      expect(output.Value).not.toContain(probe);
     });
 
     it(`probes ${peer} once a minute from here and pages this region's topic, which does not depend on ${peer}`, () => {

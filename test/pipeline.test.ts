@@ -6,6 +6,8 @@ import { DefaultStackSynthesizer } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../lib/app';
 import { ENVIRONMENT_NAMES, includePipelineFrom, REGIONS } from '../lib/config';
+import { PREFLIGHT_PACKAGES } from '../lib/constructs/deploy-pipeline';
+import { HEALTH_ALARM_NAMES_OUTPUT } from '../lib/stacks/monitoring-stack';
 import { synthesized } from './support/assembly';
 import { actionMatches, asList, isServiceWildcard, roleStatements, type Statement } from './support/iam';
 import { offlineConfig, testApp } from './support/synth';
@@ -59,29 +61,41 @@ describe.each(ENVIRONMENT_NAMES)('%s pipeline', (envName) => {
     ]);
   });
 
-  it('installs, tests and synthesizes once in the Synth step, exporting the assembly and the CLI as CloudAssembly', () => {
+  it('installs, tests, synthesizes once and lints the templates in the Synth step, exporting the assembly, the CLI and the deploy script as CloudAssembly', () => {
     expect(commands('synth')).toEqual([
       'npm ci',
       // npm test runs Python under moto and a real PostgreSQL: scripts/check-test-tools.sh fails without them.
       'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql',
+      // Also installs cfn-lint, which lint-templates.py runs.
       'python3 -m pip install -q -r requirements-test.txt',
       'npm test',
       `npx cdk synth -c env=${envName} -c pipeline=false --output cdk.out`,
+      // After synth, over the assembly it wrote: a cfn-lint finding stops the run before Diff.
+      'python3 scripts/lint-templates.py cdk.out',
     ]);
     expect(buildSpec('synth').phases.install['runtime-versions']).toEqual({ nodejs: '20', python: '3.11' });
-    expect(buildSpec('synth').artifacts).toEqual({ files: ['cdk.out/**/*', 'node_modules/aws-cdk/**/*'] });
+    expect(buildSpec('synth').artifacts).toEqual({ files: ['cdk.out/**/*', 'node_modules/aws-cdk/**/*', 'scripts/unprotect-failed-creates.sh'] });
     expect(stages.find((s) => s.Name === 'Synth')!.Actions[0].OutputArtifacts).toEqual([{ Name: 'CloudAssembly' }]);
   });
 
-  it('diffs the synthesized assembly, not a new synth, then reviews it against the deployed templates', () => {
+  it('checks the account first, as the us-east-1 lookup role, then diffs the synthesized assembly, not a new synth, and reviews it against the deployed templates', () => {
     expect(buildSpec('diff').env.shell).toBe('bash');
+    const lookupRole = `arn:aws:iam::${config.account}:role/cdk-${DefaultStackSynthesizer.DEFAULT_QUALIFIER}-lookup-role-${config.account}-us-east-1`;
     expect(commands('diff')).toEqual([
       'npm ci',
+      'python3 -m pip install -q boto3==1.43.11 botocore==1.43.11',
+      `python3 scripts/preflight.py --env ${envName} --role-arn ${lookupRole}`,
       'ln -sfn "$CODEBUILD_SRC_DIR_CloudAssembly/cdk.out" cdk.out',
       'set -o pipefail; npx cdk diff --app cdk.out 2>&1 | tee cdk-diff.txt',
       `bash scripts/fetch-deployed-templates.sh ${envName} deployed && npm run review -- --base deployed --head cdk.out -c env=${envName}`,
     ]);
+    expect(buildSpec('diff').phases.install['runtime-versions']).toEqual({ nodejs: '20', python: '3.11' });
     expect(stages.find((s) => s.Name === 'Diff')!.Actions[0].InputArtifacts).toEqual([{ Name: 'Source' }, { Name: 'CloudAssembly' }]);
+    // The Diff step's role may assume the role preflight runs as (and the other bootstrap roles, below).
+    const assumable = roleStatements(template, roleIdOf('diff'))
+      .filter((s) => asList(s.Action).some((a) => actionMatches(a, 'sts:AssumeRole')))
+      .flatMap((s) => asList(s.Resource));
+    expect(assumable).toContain(lookupRole);
   });
 
   it('exports cdk-diff.txt as the Diff action\'s CdkDiff artifact', () => {
@@ -102,7 +116,11 @@ describe.each(ENVIRONMENT_NAMES)('%s pipeline', (envName) => {
         expect(action.InputArtifacts).toEqual([{ Name: 'CloudAssembly' }]);
         expect(action.Configuration.ProjectName).toEqual({ Ref: projectIdOf('deploy') });
       }
-      expect(commands('deploy')).toEqual(['node node_modules/aws-cdk/bin/cdk deploy $STACKS --app cdk.out --exclusively --require-approval never --concurrency 4']);
+      expect(commands('deploy')).toEqual([
+        // First lets the CLI retry a failed first create of a termination-protected stack (test/unprotect-failed-creates.test.ts).
+        'bash scripts/unprotect-failed-creates.sh cdk.out $STACKS',
+        'node node_modules/aws-cdk/bin/cdk deploy $STACKS --app cdk.out --exclusively --require-approval never --concurrency 4',
+      ]);
       expect(buildSpec('deploy').phases.install.commands).toBeUndefined();
     });
 
@@ -143,9 +161,11 @@ describe.each(ENVIRONMENT_NAMES)('%s pipeline', (envName) => {
       expect(script).toContain(`--connect-to "eu-west-1.${config.dns.domainName}:443:$lb:443" https://eu-west-1.${config.dns.domainName}/health`);
     });
 
-    it('lets the alarms watch for one evaluation window, then reads the monitoring stack\'s eu-west-1 alarms in ALARM', () => {
+    it('lets the alarms watch for one evaluation window, then reads the state of each alarm the eu-west-1 monitoring stack names', () => {
+      expect(script).toContain(`--stack-name ${envName}-monitoring-eu-west-1 --query "Stacks[0].Outputs[?OutputKey=='${HEALTH_ALARM_NAMES_OUTPUT}'].OutputValue"`);
       expect(script).toContain(`sleep ${config.alarms.periodSeconds * config.alarms.pagingEvaluationPeriods}`);
-      expect(script).toContain(`aws cloudwatch describe-alarms --region eu-west-1 --state-value ALARM --alarm-name-prefix ${envName}-monitoring-eu-west-1-`);
+      expect(script).toContain('aws cloudwatch describe-alarms --region eu-west-1 --alarm-names "${alarms[@]}"');
+      expect(script).not.toContain('--alarm-name-prefix');
     });
 
     it('needs no install and no bootstrap role', () => {
@@ -215,7 +235,8 @@ describe.each(ENVIRONMENT_NAMES)('%s pipeline', (envName) => {
         if (actions.length === 1 && actions[0] === 'sts:AssumeRole' && resourceList.every((r) => bootstrapRoles.includes(r as string))) return 'bootstrap roles';
         if (step === 'verify-standby' && actions.length === 1) {
           const resource = JSON.stringify(s.Resource);
-          if (actions[0] === 'cloudformation:DescribeStacks' && resource === `"arn:aws:cloudformation:eu-west-1:${config.account}:stack/${envName}-app-eu-west-1/*"`) return 'app stack outputs';
+          const stackArn = (service: string) => `"arn:aws:cloudformation:eu-west-1:${config.account}:stack/${envName}-${service}-eu-west-1/*"`;
+          if (actions[0] === 'cloudformation:DescribeStacks' && resource === `[${stackArn('app')},${stackArn('monitoring')}]`) return 'app and monitoring stack outputs';
           if (actions[0] === 'cloudwatch:DescribeAlarms' && resource === `"arn:aws:cloudwatch:eu-west-1:${config.account}:alarm:${envName}-monitoring-eu-west-1-*"`) return 'region alarms';
         }
         return 'unexpected';
@@ -249,7 +270,10 @@ describe.each(ENVIRONMENT_NAMES)('%s pipeline', (envName) => {
   it('reads the connection only from the pipeline role, which may start only its own builds', () => {
     const pipelineRoleId = pipeline.RoleArn['Fn::GetAtt'][0];
     const statements = roleStatements(template, pipelineRoleId);
-    expect(statements).toContainEqual(expect.objectContaining({ Action: 'codestar-connections:UseConnection', Resource: config.pipeline.connectionArn }));
+    // The configured connections are arn:aws:codeconnections: ARNs, which IAM matches only with the codeconnections prefix.
+    expect(config.pipeline.connectionArn).toMatch(/^arn:aws:codeconnections:/);
+    expect(statements).toContainEqual(expect.objectContaining({ Action: 'codeconnections:UseConnection', Resource: config.pipeline.connectionArn }));
+    expect(statements.flatMap((s) => asList(s.Action)).filter((a) => a.startsWith('codestar-connections:'))).toEqual([]);
     const builds = statements.filter((s) => asList(s.Action).some((a) => a.startsWith('codebuild:')));
     expect(builds.flatMap((s) => asList(s.Resource))).toEqual(expect.arrayContaining(STEPS.map((step) => ({ 'Fn::GetAtt': [projectIdOf(step), 'Arn'] }))));
     expect(builds.flatMap((s) => asList(s.Resource))).toHaveLength(STEPS.length);
@@ -301,6 +325,13 @@ describe("the standby check's buildspec, run locally with aws, curl and sleep st
   const template = synthesized('dev').template('dev-pipeline-us-east-1').toJSON();
   const project = Object.values(template.Resources as Resources).find((r) => r.Type === 'AWS::CodeBuild::Project' && r.Properties.Name === 'dev-pipeline-us-east-1-verify-standby')!;
   const script: string = JSON.parse(project.Properties.Source.BuildSpec).phases.build.commands.join('\n');
+  // What the eu-west-1 monitoring stack really names, and its probe of us-east-1, which is not among them.
+  const monitoring = synthesized('dev').template('dev-monitoring-eu-west-1').toJSON();
+  const healthAlarms: string = monitoring.Outputs?.[HEALTH_ALARM_NAMES_OUTPUT]?.Value ?? '';
+  const probe = 'dev-monitoring-eu-west-1-probe-us-east-1';
+  const allAlarms = Object.values(monitoring.Resources as Resources)
+    .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
+    .map((r) => r.Properties.AlarmName as string);
   let dir: string;
 
   beforeAll(() => {
@@ -309,46 +340,111 @@ describe("the standby check's buildspec, run locally with aws, curl and sleep st
       writeFileSync(path.join(dir, name), `#!/bin/bash\necho "${name} $*" >> "$STUB_LOG"\n${body}\n`);
       chmodSync(path.join(dir, name), 0o755);
     };
-    stub('aws', 'case "$2" in describe-stacks) [ -z "$STUB_DENIED" ] && echo dev-app-lb.eu-west-1.elb.amazonaws.com ;; describe-alarms) [ -z "$STUB_DENIED" ] && echo "$STUB_ALARMS" ;; esac');
+    // describe-alarms answers, as the CLI's text output does, one "name<TAB>state" line per alarm
+    // it was asked for and that exists, from STUB_STATES ("name=STATE" words).
+    stub(
+      'aws',
+      [
+        '[ -n "$STUB_DENIED" ] && { echo "An error occurred (AccessDenied)" >&2; exit 254; }',
+        'case "$2" in',
+        '  describe-stacks) case "$*" in *dev-app-eu-west-1*) echo dev-app-lb.eu-west-1.elb.amazonaws.com ;; *dev-monitoring-eu-west-1*) echo "$STUB_OUTPUT" ;; esac ;;',
+        '  describe-alarms)',
+        '    asked=0; for arg in "$@"; do',
+        '      if [ "$arg" = --alarm-names ]; then asked=1; continue; fi',
+        '      case "$arg" in --*) asked=0 ;; esac',
+        '      if [ "$asked" = 1 ]; then for pair in $STUB_STATES; do [ "${pair%%=*}" = "$arg" ] && printf "%s\\t%s\\n" "$arg" "${pair#*=}"; done; fi',
+        '    done ;;',
+        'esac',
+      ].join('\n'),
+    );
     stub('curl', 'printf %s "$STUB_STATUS"; [ "$STUB_STATUS" != 000 ]');
     stub('sleep', '');
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const check = (status: string, alarms: string, denied = '') => {
-    const log = path.join(dir, `calls-${status}-${alarms.length}-${denied}`);
+  let runs = 0;
+  /** Runs the check; every alarm is OK unless `states` says otherwise, and the probe of us-east-1 is in ALARM, as on a first deploy. */
+  const check = ({ status = '200', states = {} as Record<string, string>, output = healthAlarms, denied = '' } = {}) => {
+    const log = path.join(dir, `calls-${++runs}`);
+    const all = { ...Object.fromEntries(allAlarms.map((name) => [name, 'OK'])), [probe]: 'ALARM', ...states };
     const result = spawnSync('bash', ['-c', script], {
-      env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, STUB_LOG: log, STUB_STATUS: status, STUB_ALARMS: alarms, STUB_DENIED: denied },
+      env: {
+        ...process.env,
+        PATH: `${dir}:${process.env.PATH}`,
+        STUB_LOG: log,
+        STUB_STATUS: status,
+        STUB_OUTPUT: output,
+        STUB_STATES: Object.entries(all)
+          .filter(([, state]) => state !== 'absent')
+          .map(([name, state]) => `${name}=${state}`)
+          .join(' '),
+        STUB_DENIED: denied,
+      },
       encoding: 'utf8',
     });
-    return { status: result.status, stderr: result.stderr, calls: readFileSync(log, 'utf8') };
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr, calls: readFileSync(log, 'utf8') };
   };
 
-  it('passes when /health answers 200 and no alarm is in ALARM', () => {
-    const { status, calls } = check('200', '');
+  it("checks exactly the alarms the monitoring stack names: the region's own, never its probe of us-east-1", () => {
+    expect(allAlarms).toContain(probe);
+    expect(healthAlarms.split(' ').sort()).toEqual(allAlarms.filter((name) => name !== probe).sort());
+  });
+
+  it('passes when /health answers 200 and every named alarm is OK, though the probe of us-east-1 is in ALARM', () => {
+    const { status, stdout, calls } = check();
     expect(status).toBe(0);
     expect(calls).toContain('curl --silent');
     expect(calls).toContain('--connect-to eu-west-1.app.dev.example.com:443:dev-app-lb.eu-west-1.elb.amazonaws.com:443 https://eu-west-1.app.dev.example.com/health');
-    expect(calls).toContain('aws cloudwatch describe-alarms --region eu-west-1 --state-value ALARM --alarm-name-prefix dev-monitoring-eu-west-1-');
+    expect(calls).toContain(`aws cloudwatch describe-alarms --region eu-west-1 --alarm-names ${healthAlarms} --query`);
+    expect(calls).not.toContain(probe);
+    expect(stdout).toContain(`All ${healthAlarms.split(' ').length} alarms of eu-west-1 are OK`);
   });
 
   it.each(['503', '404', '000'])('fails when /health answers %s, before reading the alarms', (answer) => {
-    const { status, stderr, calls } = check(answer, '');
+    const { status, stderr, calls } = check({ status: answer });
     expect(status).not.toBe(0);
     expect(stderr).toContain(`answered ${answer}, not 200`);
     expect(calls).not.toContain('describe-alarms');
   });
 
   it('fails, without requesting /health, when it may not read the app stack', () => {
-    const { status, calls } = check('200', '', 'AccessDenied');
+    const { status, calls } = check({ denied: 'AccessDenied' });
     expect(status).not.toBe(0);
     expect(calls).not.toContain('curl');
   });
 
   it('fails when an alarm of the region is in ALARM, naming it', () => {
-    const { status, stderr } = check('200', 'dev-monitoring-eu-west-1-alb-target-5xx');
+    const { status, stderr } = check({ states: { 'dev-monitoring-eu-west-1-alb-target-5xx': 'ALARM' } });
     expect(status).not.toBe(0);
     expect(stderr).toContain('In ALARM in eu-west-1: dev-monitoring-eu-west-1-alb-target-5xx');
+  });
+
+  it('fails when an alarm of the region has INSUFFICIENT_DATA after the wait: no data has not shown the standby healthy', () => {
+    const { status, stderr } = check({ states: { 'dev-monitoring-eu-west-1-asg-cpu-high': 'INSUFFICIENT_DATA' } });
+    expect(status).not.toBe(0);
+    expect(stderr).toContain('INSUFFICIENT_DATA in eu-west-1 after 300 s: dev-monitoring-eu-west-1-asg-cpu-high has no data to show the region healthy');
+  });
+
+  it('fails when an alarm the monitoring stack names does not exist', () => {
+    const { status, stderr } = check({ states: { 'dev-monitoring-eu-west-1-rds-replica-lag': 'absent' } });
+    expect(status).not.toBe(0);
+    expect(stderr).toContain('No such alarm in eu-west-1: dev-monitoring-eu-west-1-rds-replica-lag');
+  });
+
+  it('fails, before the wait, when the monitoring stack names no alarms (not deployed, or without the output)', () => {
+    for (const output of ['', 'None']) {
+      const { status, stderr, calls } = check({ output });
+      expect(status).not.toBe(0);
+      expect(stderr).toContain(`dev-monitoring-eu-west-1 has no ${HEALTH_ALARM_NAMES_OUTPUT} output`);
+      expect(calls).not.toContain('sleep');
+    }
+  });
+});
+
+describe('the Diff step\'s Python packages', () => {
+  it('are the versions requirements-test.txt pins', () => {
+    const pins = readFileSync(path.join(__dirname, '..', 'requirements-test.txt'), 'utf8').split('\n').map((line) => line.trim());
+    for (const pin of PREFLIGHT_PACKAGES) expect(pins).toContain(pin);
   });
 });
 

@@ -1,4 +1,4 @@
-import { DefaultStackSynthesizer, Duration, Stack, type CfnElement, type RemovalPolicy } from 'aws-cdk-lib';
+import { DefaultStackSynthesizer, Duration, Stack, Token, type CfnElement, type RemovalPolicy } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as actions from 'aws-cdk-lib/aws-codepipeline-actions';
@@ -42,6 +42,19 @@ const TEST_TOOLS_INSTALL = [
   'python3 -m pip install -q -r requirements-test.txt',
 ];
 
+/**
+ * What the Diff step's account check (`scripts/preflight.py`, boto3) needs: the versions
+ * requirements-test.txt pins (a test keeps them equal), without the test-only packages.
+ */
+export const PREFLIGHT_PACKAGES = ['boto3==1.43.11', 'botocore==1.43.11'] as const;
+
+/**
+ * Run by each deploy step before `cdk deploy`, shipped in the CloudAssembly artifact (the
+ * deploy steps have no source): turns termination protection off on the wave's stacks that
+ * a failed first create left in ROLLBACK_COMPLETE, so the CLI can delete and recreate them.
+ */
+export const UNPROTECT_FAILED_CREATES_SCRIPT = 'scripts/unprotect-failed-creates.sh';
+
 /** A CloudFormation deploy of both regions (a database replica among it) outlasts CodeBuild's one-hour default. */
 const DEPLOY_TIMEOUT = Duration.hours(4);
 
@@ -65,7 +78,17 @@ export interface RegionCheck {
   readonly appStackName: string;
   /** The output of `appStackName` that holds the load balancer's DNS name. */
   readonly loadBalancerDnsOutput: string;
-  /** None of the alarms whose names start with this may be in ALARM. */
+  /**
+   * The stack whose output `alarmNamesOutput` names, space-separated, the alarms that describe
+   * the region itself; each must be OK after the bake time. Read when the check runs, from the
+   * stack the wave just deployed, so the list is always the deployed one: a list written into
+   * this pipeline's buildspec would go stale whenever an alarm changes, since a person, not a
+   * run, deploys the pipeline's stack.
+   */
+  readonly alarmsStackName: string;
+  /** The output of `alarmsStackName` that names the alarms to check. */
+  readonly alarmNamesOutput: string;
+  /** Every alarm the output names starts with this: the check's role may read only alarms under it. */
   readonly alarmNamePrefix: string;
   /** How long the alarms watch the new version before the check reads them: one full evaluation window. */
   readonly bakeTime: Duration;
@@ -178,16 +201,26 @@ export class DeployPipeline extends Construct {
         // against a real primary and standby): scripts/check-test-tools.sh stops it without them.
         install: ['npm ci', ...TEST_TOOLS_INSTALL],
         runtimes: { python: PYTHON_VERSION },
-        commands: ['npm test', `npx cdk synth ${cdkArgs} --output ${ASSEMBLY_DIR}`],
-        outputFiles: [`${ASSEMBLY_DIR}/**/*`, 'node_modules/aws-cdk/**/*'],
+        commands: [
+          'npm test',
+          `npx cdk synth ${cdkArgs} --output ${ASSEMBLY_DIR}`,
+          // cfn-lint (pinned in requirements-test.txt, installed above) over every template the
+          // waves will deploy, with the short ignore list CI uses; a finding fails the run here.
+          `python3 scripts/lint-templates.py ${ASSEMBLY_DIR}`,
+        ],
+        outputFiles: [`${ASSEMBLY_DIR}/**/*`, 'node_modules/aws-cdk/**/*', UNPROTECT_FAILED_CREATES_SCRIPT],
         assumesBootstrapRoles: false,
       }),
       diff: this.createProject({
         name: 'diff',
         description: 'Shows what deploying the synthesized assembly would change, for the reviewer',
         // The review scripts come from the source; the assembly is the Synth artifact's.
-        install: ['npm ci'],
+        install: ['npm ci', `python3 -m pip install -q ${PREFLIGHT_PACKAGES.join(' ')}`],
+        runtimes: { python: PYTHON_VERSION },
         commands: [
+          // Before anything reads the account: the hosted zone, ACM's validation records and the
+          // configured AZs, as the environment's lookup role sees them (see preflightRoleArn()).
+          `python3 scripts/preflight.py --env ${props.environmentName} --role-arn ${this.preflightRoleArn()}`,
           `ln -sfn "$CODEBUILD_SRC_DIR_${ASSEMBLY_ARTIFACT}/${ASSEMBLY_DIR}" ${ASSEMBLY_DIR}`,
           // pipefail: without it, tee's success would hide a failed diff.
           `set -o pipefail; npx cdk diff --app ${ASSEMBLY_DIR} 2>&1 | tee ${DIFF_FILE}`,
@@ -200,7 +233,12 @@ export class DeployPipeline extends Construct {
         name: 'deploy',
         description: "Deploys one wave's stacks ($STACKS) of the synthesized assembly through the CDK bootstrap roles",
         install: [],
-        commands: [`${ARTIFACT_CDK} deploy $STACKS --app ${ASSEMBLY_DIR} --exclusively --require-approval never --concurrency ${concurrency}`],
+        commands: [
+          // Termination protection would stop the CLI from deleting a failed first create before
+          // it retries; the script says why, what it touches, and which role it uses.
+          `bash ${UNPROTECT_FAILED_CREATES_SCRIPT} ${ASSEMBLY_DIR} $STACKS`,
+          `${ARTIFACT_CDK} deploy $STACKS --app ${ASSEMBLY_DIR} --exclusively --require-approval never --concurrency ${concurrency}`,
+        ],
         assumesBootstrapRoles: true,
         timeout: DEPLOY_TIMEOUT,
       }),
@@ -258,7 +296,7 @@ export class DeployPipeline extends Construct {
       {
         stageName: PIPELINE_STAGES.source,
         actions: [
-          new actions.CodeStarConnectionsSourceAction({
+          new ConnectionSourceAction({
             actionName: PIPELINE_STAGES.source,
             connectionArn: source.connectionArn,
             owner,
@@ -367,57 +405,72 @@ export class DeployPipeline extends Construct {
   }
 
   /**
-   * The check after a wave: its role may read the one app stack's outputs and the
-   * alarms under one name prefix in that region, nothing else (no bootstrap role).
+   * The check after a wave: its role may read the outputs of the region's app and monitoring
+   * stacks and the alarms under one name prefix in that region, nothing else (no bootstrap role).
    */
   private createVerifyProject(wave: DeployWave, check: RegionCheck): codebuild.PipelineProject {
     const stack = Stack.of(this);
     const { targetAccount } = this.props;
-    const stackArn = `arn:${stack.partition}:cloudformation:${check.region}:${targetAccount}:stack/${check.appStackName}/*`;
+    const stackArn = (name: string) => `arn:${stack.partition}:cloudformation:${check.region}:${targetAccount}:stack/${name}/*`;
+    const stackArns = [...new Set([check.appStackName, check.alarmsStackName])].map(stackArn);
     const alarmsArn = `arn:${stack.partition}:cloudwatch:${check.region}:${targetAccount}:alarm:${check.alarmNamePrefix}*`;
     return this.createProject({
       name: verifyStep(wave),
-      description: `Checks ${check.region} after the ${wave.id} wave: /health answers 200 and no ${check.alarmNamePrefix}* alarm is in ALARM`,
+      description: `Checks ${check.region} after the ${wave.id} wave: /health answers 200 and every alarm ${check.alarmsStackName} names is OK`,
       install: [],
       commands: [regionCheckScript(check)],
       assumesBootstrapRoles: false,
       statements: [
-        new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [stackArn] }),
-        // DescribeAlarms can be scoped to metric alarms' ARNs (only composite alarms need "*"; the app has none).
+        new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: stackArns }),
+        // DescribeAlarms can be scoped to metric alarms' ARNs (only composite alarms need "*"; the app has none):
+        // the ARC Region switch guide's sample policy for reading alarms names alarm ARNs the same way
+        // (docs.aws.amazon.com/r53recovery/latest/dg/security_iam_region_switch_cloudwatch.html).
         new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: [alarmsArn] }),
       ],
       acknowledgements: [
-        {
-          id: `AwsSolutions::AwsSolutions-IAM5[Resource::${stackArn}]`,
-          reason: `The trailing wildcard is the stack id CloudFormation appends to ${check.appStackName}'s ARN; the statement allows only DescribeStacks on that one stack.`,
-        },
+        ...stackArns.map((arn) => ({
+          id: `AwsSolutions::AwsSolutions-IAM5[Resource::${arn}]`,
+          reason: `The trailing wildcard is the stack id CloudFormation appends to the stack's name in its ARN; the statement allows only DescribeStacks (the outputs the check reads) on this one stack.`,
+        })),
         {
           id: `AwsSolutions::AwsSolutions-IAM5[Resource::${alarmsArn}]`,
-          reason: `The alarms of ${check.region}'s monitoring stack, which the check must find out of ALARM; the statement allows only DescribeAlarms, on names under that prefix alone.`,
+          reason: `The alarms of ${check.region}'s monitoring stack, whose names the check reads from its output; the statement allows only DescribeAlarms, on names under that prefix alone.`,
         },
       ],
     });
   }
 
+  /**
+   * The role the Diff step's account check runs as: the CDK bootstrap lookup role of the first
+   * target region, which the step may already assume. The bootstrap template
+   * (node_modules/aws-cdk/lib/api/bootstrap/bootstrap-template.yaml, LookupRole) names it
+   * cdk-<qualifier>-lookup-role-<account>-<region>, trusts the account, and gives it the AWS
+   * managed ReadOnlyAccess policy (route53:Get*, route53:List*, ec2:Describe*: GetHostedZone,
+   * ListResourceRecordSets and DescribeAvailabilityZones among them) with only kms:Decrypt denied.
+   * IAM roles are global, so its credentials serve the checks of every region.
+   */
+  private preflightRoleArn(): string {
+    const [region] = this.props.targetRegions;
+    if (!region) throw new Error(`${this.node.path}: targetRegions is empty`);
+    return this.bootstrapRoleArn('lookup', region);
+  }
+
+  /** The ARN the bootstrap template gives the CLI's `kind` role in `region` of the target account. */
+  private bootstrapRoleArn(kind: (typeof BOOTSTRAP_ROLE_KINDS)[number], region: string): string {
+    const { targetAccount, bootstrapQualifier = DefaultStackSynthesizer.DEFAULT_QUALIFIER } = this.props;
+    return Stack.of(this).formatArn({
+      service: 'iam',
+      region: '',
+      account: targetAccount,
+      resource: 'role',
+      resourceName: `cdk-${bootstrapQualifier}-${kind}-role-${targetAccount}-${region}`,
+    });
+  }
+
   /** The CLI's deploy, file-publishing and lookup roles in each target region, which the bootstrap template names. */
   private importBootstrapRoles(): iam.IRole[] {
-    const { targetAccount, targetRegions, bootstrapQualifier = DefaultStackSynthesizer.DEFAULT_QUALIFIER } = this.props;
-    const stack = Stack.of(this);
-    return targetRegions.flatMap((region) =>
-      BOOTSTRAP_ROLE_KINDS.map((kind) =>
-        iam.Role.fromRoleArn(
-          this,
-          `Bootstrap-${kind}-${region}`,
-          stack.formatArn({
-            service: 'iam',
-            region: '',
-            account: targetAccount,
-            resource: 'role',
-            resourceName: `cdk-${bootstrapQualifier}-${kind}-role-${targetAccount}-${region}`,
-          }),
-          { mutable: false },
-        ),
-      ),
+    return this.props.targetRegions.flatMap((region) =>
+      BOOTSTRAP_ROLE_KINDS.map((kind) => iam.Role.fromRoleArn(this, `Bootstrap-${kind}-${region}`, this.bootstrapRoleArn(kind, region), { mutable: false })),
     );
   }
 
@@ -483,6 +536,77 @@ export class DeployPipeline extends Construct {
   }
 }
 
+/** What `ConnectionSourceAction` checks out, and where it puts it. */
+interface ConnectionSourceActionProps {
+  readonly actionName: string;
+  /** A CodeConnections connection's ARN, under either service prefix; a literal, so synth can read its service. */
+  readonly connectionArn: string;
+  readonly owner: string;
+  readonly repo: string;
+  readonly branch: string;
+  readonly output: codepipeline.Artifact;
+}
+
+/**
+ * The IAM action that lets a principal use `connectionArn`: `codeconnections:UseConnection` for
+ * an `arn:<partition>:codeconnections:` connection, `codestar-connections:UseConnection` for an
+ * `arn:<partition>:codestar-connections:` one. After AWS renamed CodeStar Connections to
+ * CodeConnections, "when specifying a resource in the IAM policy, the service prefix needs to
+ * match the resource's" (docs.aws.amazon.com/dtconsole/latest/userguide/rename.html); the
+ * Service Authorization Reference lists the Connection resource of each prefix with its own
+ * ARN form (list_awscodeconnections, list_awscodestarconnections). cfn-lint reports the
+ * mismatch as I3510. Both prefixes stay valid, so both forms are accepted.
+ */
+export function useConnectionAction(connectionArn: string): string {
+  if (Token.isUnresolved(connectionArn)) {
+    throw new Error('The connection ARN must be a literal: its service prefix decides which UseConnection action the pipeline role needs');
+  }
+  const service = connectionArn.split(':')[2];
+  if (service !== 'codeconnections' && service !== 'codestar-connections') {
+    throw new Error(`${connectionArn} is not a connection ARN of codeconnections or codestar-connections`);
+  }
+  return `${service}:UseConnection`;
+}
+
+/**
+ * CodePipeline's CodeStarSourceConnection source action, as the CDK's
+ * `CodeStarConnectionsSourceAction` renders it, but with the UseConnection action that
+ * matches the connection's ARN. The CDK action's `bound()` (aws-cdk-lib 2.276.0,
+ * aws-codepipeline-actions/lib/codestar-connections/source-action.js) always adds
+ * `codestar-connections:UseConnection` on the ARN to the action's role, which IAM does not
+ * apply to an `arn:aws:codeconnections:` connection: the Source stage would be denied. It
+ * offers no way to leave that statement out, so this action does what its `bound()` does
+ * (the same configuration; read/write and PutObjectAcl on the artifact bucket) with the
+ * statement from `useConnectionAction`, and nothing else.
+ */
+class ConnectionSourceAction extends codepipeline.Action {
+  protected readonly providedActionProperties: codepipeline.ActionProperties;
+  private readonly props: ConnectionSourceActionProps;
+
+  constructor(props: ConnectionSourceActionProps) {
+    super();
+    useConnectionAction(props.connectionArn);
+    this.props = props;
+    this.providedActionProperties = {
+      actionName: props.actionName,
+      category: codepipeline.ActionCategory.SOURCE,
+      owner: 'AWS',
+      provider: 'CodeStarSourceConnection',
+      // A source action takes no input and gives one output (the CDK's sourceArtifactBounds()).
+      artifactBounds: { minInputs: 0, maxInputs: 0, minOutputs: 1, maxOutputs: 1 },
+      outputs: [props.output],
+    };
+  }
+
+  protected bound(_scope: Construct, _stage: codepipeline.IStage, options: codepipeline.ActionBindOptions): codepipeline.ActionConfig {
+    const { connectionArn, owner, repo, branch } = this.props;
+    options.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [useConnectionAction(connectionArn)], resources: [connectionArn] }));
+    options.bucket.grantReadWrite(options.role);
+    options.bucket.grantPutAcl(options.role);
+    return { configuration: { ConnectionArn: connectionArn, FullRepositoryId: `${owner}/${repo}`, BranchName: branch } };
+  }
+}
+
 /**
  * Object events go to EventBridge (AWS Control Tower CT.S3.PR.4), set on the
  * CloudFormation resource: the L2 `eventBridgeEnabled` adds a Lambda to do the same.
@@ -497,26 +621,59 @@ function verifyStep(wave: DeployWave): string {
 }
 
 /**
- * One bash script that fails (exit 1) unless the region's `/health` answers 200
- * and, after the bake time, none of its alarms is in ALARM. It connects to the
- * load balancer the app stack names but asks for (and checks the certificate of)
- * the regional name: that record is created by the DNS stack, after this check.
+ * One bash script that fails (exit 1) unless the region's `/health` answers 200 and, after
+ * the bake time, every alarm that describes the region itself is OK. It connects to the
+ * load balancer the app stack names but asks for (and checks the certificate of) the
+ * regional name: that record is created by the DNS stack, after this check.
+ *
+ * Which alarms: the ones the monitoring stack lists in its `alarmNamesOutput` output, its own
+ * app and database alarms. Not the probe of the other region (`<prefix>probe-<peer>`): it
+ * requests the other region's regional name, which on a first deploy exists only once the
+ * primary region's app and the DNS stack (the last wave) have deployed, and it treats missing
+ * data as breaching, so it is legitimately in ALARM here until then.
+ *
+ * What passes: OK only. ALARM fails. INSUFFICIENT_DATA fails too. CloudWatch treats a missing
+ * datapoint as within the threshold (`notBreaching`) or breaching (`breaching`), and only with
+ * `missing` goes to INSUFFICIENT_DATA, when every datapoint of the evaluation range is missing
+ * (docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarms-and-missing-data.html). Of the
+ * listed alarms only asg-cpu-high uses `missing`, over the instances' CPU and group metrics,
+ * which detailed monitoring and group metrics collection report every minute while the group
+ * has instances. So after a full evaluation window INSUFFICIENT_DATA means a metric that should
+ * flow does not (an empty group, say): the alarm has not shown the region healthy. The same
+ * page warns that an EC2-metric alarm can rarely go INSUFFICIENT_DATA for a moment while the
+ * instances are healthy; the message names the alarm, and retrying the stage settles it.
+ * An alarm the output names that does not exist fails as well.
  */
 function regionCheckScript(check: RegionCheck): string {
   const host = new URL(check.healthUrl).hostname;
+  const bake = check.bakeTime.toSeconds();
+  const output = (stackName: string, key: string) =>
+    `aws cloudformation describe-stacks --region ${check.region} --stack-name ${stackName} --query "Stacks[0].Outputs[?OutputKey=='${key}'].OutputValue" --output text`;
   return [
     'set -euo pipefail',
-    `lb=$(aws cloudformation describe-stacks --region ${check.region} --stack-name ${check.appStackName} ` +
-      `--query "Stacks[0].Outputs[?OutputKey=='${check.loadBalancerDnsOutput}'].OutputValue" --output text)`,
+    `lb=$(${output(check.appStackName, check.loadBalancerDnsOutput)})`,
     `status=$(curl --silent --output /dev/null --write-out '%{http_code}' --max-time 10 --retry 5 --retry-delay 10 --retry-all-errors ` +
       `--connect-to "${host}:443:$lb:443" ${check.healthUrl} || true)`,
     `if [ "$status" != 200 ]; then echo "${check.healthUrl} (through $lb) answered $status, not 200" >&2; exit 1; fi`,
-    `echo "${check.healthUrl} answered 200; letting the alarms watch for ${check.bakeTime.toSeconds()} s"`,
-    `sleep ${check.bakeTime.toSeconds()}`,
-    `alarms=$(aws cloudwatch describe-alarms --region ${check.region} --state-value ALARM --alarm-name-prefix ${check.alarmNamePrefix} ` +
-      "--query 'MetricAlarms[].AlarmName' --output text)",
-    `if [ -n "$alarms" ] && [ "$alarms" != None ]; then echo "In ALARM in ${check.region}: $alarms" >&2; exit 1; fi`,
-    `echo "No ${check.alarmNamePrefix}* alarm is in ALARM"`,
+    `names=$(${output(check.alarmsStackName, check.alarmNamesOutput)})`,
+    `if [ -z "$names" ] || [ "$names" = None ]; then echo "${check.alarmsStackName} has no ${check.alarmNamesOutput} output naming the alarms to check" >&2; exit 1; fi`,
+    'read -r -a alarms <<< "$names"',
+    `echo "${check.healthUrl} answered 200; letting \${#alarms[@]} alarms watch for ${bake} s: \${alarms[*]}"`,
+    `sleep ${bake}`,
+    `states=$(aws cloudwatch describe-alarms --region ${check.region} --alarm-names "\${alarms[@]}" --query 'MetricAlarms[].[AlarmName,StateValue]' --output text)`,
+    'failed=0',
+    'for alarm in "${alarms[@]}"; do',
+    `  state=$(awk -F '\\t' -v name="$alarm" '$1 == name { print $2 }' <<< "$states")`,
+    '  case "$state" in',
+    '    OK) ;;',
+    `    ALARM) echo "In ALARM in ${check.region}: $alarm" >&2; failed=1 ;;`,
+    `    INSUFFICIENT_DATA) echo "INSUFFICIENT_DATA in ${check.region} after ${bake} s: $alarm has no data to show the region healthy" >&2; failed=1 ;;`,
+    `    '') echo "No such alarm in ${check.region}: $alarm (named by ${check.alarmsStackName}'s ${check.alarmNamesOutput} output)" >&2; failed=1 ;;`,
+    `    *) echo "Unexpected state $state of $alarm in ${check.region}" >&2; failed=1 ;;`,
+    '  esac',
+    'done',
+    'if [ "$failed" != 0 ]; then exit 1; fi',
+    `echo "All \${#alarms[@]} alarms of ${check.region} are OK"`,
   ].join('\n');
 }
 

@@ -1,4 +1,5 @@
-import { Duration, Size } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Size, Token } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { regionalDomainName, type EnvironmentConfig, type RegionName } from '../config';
@@ -8,6 +9,12 @@ import { RegionalAlarms, type AlarmThresholds } from '../constructs/regional-ala
 import type { AppStack } from './app-stack';
 import type { DatabaseEndpoint } from './data-stack';
 import { ServiceStack, type ServiceStackProps } from './service-stack';
+
+/**
+ * The output that names, space-separated, the alarms describing this region's own app and
+ * database: what the pipeline's check after this region's wave requires to be OK.
+ */
+export const HEALTH_ALARM_NAMES_OUTPUT = 'HealthAlarmNames';
 
 export interface MonitoringStackProps extends Omit<ServiceStackProps, 'service' | 'stateful'> {
   /** The same region's app stack. */
@@ -30,6 +37,8 @@ export class MonitoringStack extends ServiceStack {
   public readonly alarms: RegionalAlarms;
   /** Probes the other region from here and pages this region's topic when it fails. */
   public readonly peerProbe: PeerRegionProbe;
+  /** The names of the alarms that describe this region itself (not the probe of the other region), as in `HEALTH_ALARM_NAMES_OUTPUT`. */
+  public readonly healthAlarmNames: string[];
 
   constructor(scope: Construct, props: MonitoringStackProps) {
     super(scope, { ...props, service: 'monitoring' });
@@ -62,7 +71,24 @@ export class MonitoringStack extends ServiceStack {
       artifactRetention: PROBE_ARTIFACT_RETENTION,
       removalPolicy: this.statefulRemovalPolicy,
     });
+
+    // The region's own alarms, read by the pipeline's check from the stack it just deployed.
+    // Not the probe: it watches the other region, which on a first deploy does not exist yet.
+    this.healthAlarmNames = Object.values(this.alarms.alarms).map(literalAlarmName);
+    new CfnOutput(this, HEALTH_ALARM_NAMES_OUTPUT, {
+      value: this.healthAlarmNames.join(' '),
+      description: `The alarms of ${this.region}'s own app and database, which the pipeline's check after this region's deploy requires to be OK`,
+    });
   }
+}
+
+/** The name an alarm was given, as a plain string (its `alarmName` attribute is a Ref), fit for a space-separated list. */
+function literalAlarmName(alarm: cloudwatch.Alarm): string {
+  const name = (alarm.node.defaultChild as cloudwatch.CfnAlarm).alarmName;
+  if (name === undefined || Token.isUnresolved(name) || /\s/.test(name)) {
+    throw new Error(`${alarm.node.path}: the pipeline's check needs a literal alarm name without whitespace, not ${name}`);
+  }
+  return name;
 }
 
 /** The configured paging thresholds, in the units the alarms take. */

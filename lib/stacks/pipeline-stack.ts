@@ -5,6 +5,7 @@ import { DeployPipeline, type DeployWave } from '../constructs/deploy-pipeline';
 import { HEALTH_CHECK_PATH } from '../constructs/web-server-user-data';
 import { Naming } from '../naming';
 import { LOAD_BALANCER_DNS_OUTPUT } from './app-stack';
+import { HEALTH_ALARM_NAMES_OUTPUT } from './monitoring-stack';
 import { ServiceStack, type ServiceStackProps } from './service-stack';
 
 /** The environment the pipeline stack belongs to; its service and region are fixed. */
@@ -32,7 +33,11 @@ export function deployWaves(config: EnvironmentConfig): DeployWave[] {
         healthUrl: `https://${regionalDomainName(config, standby)}${HEALTH_CHECK_PATH}`,
         appStackName: naming.stackName('app', standby),
         loadBalancerDnsOutput: LOAD_BALANCER_DNS_OUTPUT,
-        // The monitoring stack's alarms, not the scaling alarms of the app stack, which sit in ALARM whenever the load is low.
+        // The alarms the monitoring stack lists as describing the region itself: not the scaling alarms
+        // of the app stack, which sit in ALARM whenever the load is low, nor its probe of the primary
+        // region, which fails until the primary's app and the DNS (later waves) exist.
+        alarmsStackName: naming.stackName('monitoring', standby),
+        alarmNamesOutput: HEALTH_ALARM_NAMES_OUTPUT,
         alarmNamePrefix: `${naming.name('alarm', 'monitoring', standby)}-`,
         bakeTime: Duration.seconds(config.alarms.periodSeconds * config.alarms.pagingEvaluationPeriods),
       },
