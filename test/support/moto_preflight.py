@@ -26,29 +26,7 @@ import threading
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "scripts"))
 
-# moto needs credentials and a region; nothing from the machine's own AWS configuration applies.
-for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"):
-    os.environ.pop(name, None)
-os.environ.update(
-    AWS_ACCESS_KEY_ID="testing",
-    AWS_SECRET_ACCESS_KEY="testing",
-    AWS_SESSION_TOKEN="testing",
-    AWS_CONFIG_FILE=os.devnull,
-    AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-    AWS_EC2_METADATA_DISABLED="true",
-    AWS_DEFAULT_REGION="us-east-1",
-    AWS_REGION="us-east-1",
-    MOTO_EC2_LOAD_DEFAULT_AMIS="false",
-)
-
-import functools  # noqa: E402
-
-import botocore.loaders  # noqa: E402
-import botocore.session  # noqa: E402
-
-# Every botocore session in this process (moto makes several, preflight one per role) shares one
-# loader, which parses each model file once. Speed only: the models are botocore's own.
-botocore.session.create_loader = functools.cache(botocore.loaders.create_loader)
+import moto_env  # noqa: E402,F401  (first: moto's environment and one model loader)
 
 import boto3  # noqa: E402
 import botocore.client  # noqa: E402
