@@ -1,8 +1,8 @@
-import { Arn, ArnFormat, Stack, Token } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Stack } from 'aws-cdk-lib';
 import * as arc from 'aws-cdk-lib/aws-arcregionswitch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { acknowledge } from '../compliance/acknowledge';
+import { acknowledge, asNagShowsIt } from '../compliance/acknowledge';
 import { checkName } from '../naming';
 import type { SwitchAction } from './switch-actions';
 
@@ -46,6 +46,14 @@ export interface RegionSwitchApproval {
   readonly timeoutMinutes: number;
   /** The role whose holders approve a switch. @default a role that principals of this account may assume where their own policies allow */
   readonly role?: iam.IRole;
+}
+
+/**
+ * The ARN of the Region switch plan `planName` without the six-character suffix the service assigns:
+ * `arn:<partition>:arc-region-switch::<account>:plan/<name>:*` (plan ARNs have no region).
+ */
+export function regionSwitchPlanArn(scope: Construct, planName: string): string {
+  return Arn.format({ service: 'arc-region-switch', region: '', resource: 'plan', resourceName: `${planName}:*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, Stack.of(scope));
 }
 
 /** Step names of each activation workflow, in order (`approve` only with an approval); a nested array runs in parallel. */
@@ -105,7 +113,7 @@ export class RegionSwitch extends Construct {
     super(scope, id);
     checkName('regionSwitchPlan', props.planName);
     this.regions = [props.primary.region, props.standby.region];
-    const planArn = this.planArnPattern(props.planName);
+    const planArn = regionSwitchPlanArn(this, props.planName);
 
     if (props.approval) this.approvalRole = props.approval.role ?? this.createApprovalRole(props.planName, planArn);
     this.executionRole = new iam.Role(this, 'ExecutionRole', {
@@ -277,18 +285,6 @@ export class RegionSwitch extends Construct {
     ];
   }
 
-  /** The plan's ARN without its six-character suffix, which the service assigns: `plan/<name>:*`. */
-  private planArnPattern(planName: string): string {
-    return Arn.format({ service: 'arc-region-switch', region: '', resource: 'plan', resourceName: `${planName}:*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, Stack.of(this));
-  }
-
-  /** The plan ARN pattern as cdk-nag prints it in an IAM5 finding. */
-  private planArnAsNagShowsIt(planName: string): string {
-    const { account, partition } = Stack.of(this);
-    const known = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value);
-    return `arn:${known(partition, 'Partition')}:arc-region-switch::${known(account, 'AccountId')}:plan/${planName}:*`;
-  }
-
   private createApprovalRole(planName: string, planArn: string): iam.Role {
     const role = new iam.Role(this, 'ApprovalRole', {
       description: `Approves executions of the Region switch plan ${planName}`,
@@ -300,7 +296,7 @@ export class RegionSwitch extends Construct {
       statements: [new iam.PolicyStatement({ actions: ['arc-region-switch:ApprovePlanExecutionStep', 'arc-region-switch:GetPlanExecution', 'arc-region-switch:ListPlanExecutions'], resources: [planArn] })],
     });
     acknowledge(policy, {
-      id: `AwsSolutions::AwsSolutions-IAM5[Resource::${this.planArnAsNagShowsIt(planName)}]`,
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::${asNagShowsIt(this, planArn)}]`,
       reason: 'Region switch appends a six-character id it chooses to the plan ARN; the pattern names this one plan.',
     });
     return role;
@@ -337,7 +333,7 @@ export class RegionSwitch extends Construct {
         reason: 'autoscaling:DescribeAutoScalingGroups and cloudwatch:GetMetricStatistics have no resource-level permissions; the metric read is limited to the AWS/AutoScaling namespace by condition, as the Region switch sample policy does.',
       },
       {
-        id: `AwsSolutions::AwsSolutions-IAM5[Resource::${this.planArnAsNagShowsIt(props.planName)}]`,
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::${asNagShowsIt(this, planArn)}]`,
         reason: 'Region switch appends a six-character id it chooses to the plan ARN; the pattern names this one plan.',
       },
     );

@@ -83,6 +83,8 @@ interface AlarmSpec {
 export class RegionalAlarms extends Construct {
   /** Every alarm, by purpose. */
   public readonly alarms: Record<string, cloudwatch.Alarm> = {};
+  /** Every alarm's name, as given (`alarms[…].alarmName` is a reference). */
+  public readonly alarmNames: string[] = [];
   /** The region's dashboard. */
   public readonly dashboard: cloudwatch.Dashboard;
 
@@ -234,8 +236,10 @@ export class RegionalAlarms extends Construct {
 
     const notify = new actions.SnsAction(props.topic);
     for (const [purpose, spec] of Object.entries(metrics)) {
+      const alarmName = checkName('alarm', `${props.namePrefix}-${purpose}`);
+      this.alarmNames.push(alarmName);
       const alarm = spec.metric.createAlarm(this, purpose, {
-        alarmName: checkName('alarm', `${props.namePrefix}-${purpose}`),
+        alarmName,
         alarmDescription: spec.description,
         threshold: spec.threshold,
         comparisonOperator: spec.comparison,

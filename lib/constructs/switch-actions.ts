@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Arn, ArnFormat, Duration, Stack, Tags, type RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Tags, type RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { acknowledge, asNagShowsIt, type Acknowledgement } from '../compliance/acknowledge';
 import { checkName } from '../naming';
 import { EncryptionKey } from './encryption-key';
+import { regionSwitchPlanArn } from './region-switch';
 import { WRITER_CACHE_SECONDS } from './web-server-user-data';
 
 /** The custom actions of the switch, in the order the plan runs them. */
@@ -200,8 +201,7 @@ export class SwitchActions extends Construct {
       parameter: stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: props.writerParameterName }),
       dbInstance: dbArn(props.dbInstanceIdentifier),
       fencedInstances: props.fencedInstanceIdentifiers.map(dbArn),
-      // Region switch appends a six-character id of its own to the plan's ARN, which has no region.
-      plan: Arn.format({ service: 'arc-region-switch', region: '', resource: 'plan', resourceName: `${props.planName}:*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, stack),
+      plan: regionSwitchPlanArn(this, props.planName),
       // Secrets Manager appends a hyphen and six random characters to the name in the ARN.
       secret: stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${props.secretName}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
       vault: stack.formatArn({ service: 'backup', resource: 'backup-vault', resourceName: props.backupVaultName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),

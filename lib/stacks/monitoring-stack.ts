@@ -1,5 +1,4 @@
-import { CfnOutput, Duration, Size, Token } from 'aws-cdk-lib';
-import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { CfnOutput, Duration, Size } from 'aws-cdk-lib';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { regionalDomainName, type EnvironmentConfig, type RegionName } from '../config';
@@ -74,21 +73,12 @@ export class MonitoringStack extends ServiceStack {
 
     // The region's own alarms, read by the pipeline's check from the stack it just deployed.
     // Not the probe: it watches the other region, which on a first deploy does not exist yet.
-    this.healthAlarmNames = Object.values(this.alarms.alarms).map(literalAlarmName);
+    this.healthAlarmNames = this.alarms.alarmNames;
     new CfnOutput(this, HEALTH_ALARM_NAMES_OUTPUT, {
       value: this.healthAlarmNames.join(' '),
       description: `The alarms of ${this.region}'s own app and database, which the pipeline's check after this region's deploy requires to be OK`,
     });
   }
-}
-
-/** The name an alarm was given, as a plain string (its `alarmName` attribute is a Ref), fit for a space-separated list. */
-function literalAlarmName(alarm: cloudwatch.Alarm): string {
-  const name = (alarm.node.defaultChild as cloudwatch.CfnAlarm).alarmName;
-  if (name === undefined || Token.isUnresolved(name) || /\s/.test(name)) {
-    throw new Error(`${alarm.node.path}: the pipeline's check needs a literal alarm name without whitespace, not ${name}`);
-  }
-  return name;
 }
 
 /** The configured paging thresholds, in the units the alarms take. */
