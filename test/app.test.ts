@@ -275,15 +275,16 @@ describe.each(['dev', 'prod'] as const)('%s app tier', (envName) => {
       const statements = only(resources, 'AWS::IAM::Policy').Properties.PolicyDocument.Statement;
       const actions = statements.flatMap((s: any) => [s.Action].flat());
       const parameterRead = ['ssm:DescribeParameters', 'ssm:GetParameter', 'ssm:GetParameterHistory', 'ssm:GetParameters'];
-      expect(actions.sort()).toEqual(
-        region === 'us-east-1'
-          ? ['cloudformation:SignalResource', 'kms:Decrypt', ...parameterRead, 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'].sort()
-          : ['cloudformation:SignalResource', ...parameterRead, 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'].sort(),
-      );
+      // Each region's own secret, encrypted with its own region's key.
+      expect(actions.sort()).toEqual(['cloudformation:SignalResource', 'kms:Decrypt', ...parameterRead, 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'].sort());
+      const secretStatement = statements.find((s: any) => [s.Action].flat().includes('secretsmanager:GetSecretValue'));
+      expect(secretStatement.Resource['Fn::GetStackOutput']).toMatchObject({ StackName: `${envName}-data-${region}`, Region: region });
+      const keyStatement = statements.find((s: any) => s.Action === 'kms:Decrypt');
+      expect(JSON.stringify(keyStatement.Resource)).toContain(`arn:aws:kms:${region}:${config.account}:key/`);
       const parameterStatement = statements.find((s: any) => [s.Action].flat().includes('ssm:GetParameter'));
       expect(parameterStatement.Resource).toEqual(`arn:aws:ssm:${region}:${config.account}:parameter/${envName}-data-${region}-writer-endpoint`);
       expect(statements.find((s: any) => s.Action === 'cloudformation:SignalResource').Resource).toEqual({ Ref: 'AWS::StackId' });
-      expect(JSON.stringify(statements)).toContain(`${envName}-data-us-east-1`);
+      expect(JSON.stringify(statements)).not.toContain(`${envName}-data-${region === 'us-east-1' ? 'eu-west-1' : 'us-east-1'}`);
       for (const statement of statements) expect(statement.Resource).not.toBe('*');
     });
 

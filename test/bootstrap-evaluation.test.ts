@@ -17,7 +17,6 @@ import {
   ADDITIONAL_ACTIONS,
   NAME_SCOPED_SERVICES,
   SHARED_RESOURCE_ACTIONS,
-  UNREGISTERED_TYPES,
   WITHHELD_ACTIONS,
   defaultResourceTypes,
   executionPolicies,
@@ -131,20 +130,6 @@ describe('iam:UpdateAssumeRolePolicy', () => {
     expect(evaluate(statements, update(role('prod-data-us-east-1-RotationRole'))).allowed).toBe(false);
     expect(evaluate(statements, update(role('prod-app-us-east-1-WebTierInstanceRole'), 'arn:aws:iam::111111111111:policy/other')).allowed).toBe(false);
     expect(evaluate(statements, update(role('test-app-us-east-1-WebTierInstanceRole'), boundary)).allowed).toBe(false);
-  });
-
-  it('lets CloudFormation write the unbounded role of the rotation application, but never rewrite its trust', () => {
-    const rotationRole = role('prod-data-us-east-1-DatabaseRotationSingleUserRole');
-    const request = (action: string, context: Record<string, string> = {}): AuthorizationRequest => ({ action, resource: rotationRole, resourceType: 'iam:role', context });
-    const nestedRoleActions = DEPLOY_HANDLERS.flatMap((h) => handlerPermissionsOf('AWS::IAM::Role')[h] ?? [])
-      .map(normalizedAction)
-      .filter((a) => a.startsWith('iam:') && !(a in WITHHELD_ACTIONS) && !facts.unknown.includes(a));
-    const lambdaPolicy = 'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole';
-    const denied = [...new Set(nestedRoleActions)]
-      .filter((a) => !evaluate(statements, request(a, /(Attach|Detach)RolePolicy/.test(a) ? { 'iam:PolicyARN': lambdaPolicy } : {})).allowed)
-      .sort();
-    // PutRolePermissionsBoundary runs only for a role that sets a boundary, which this one does not.
-    expect(denied).toEqual(['iam:PutRolePermissionsBoundary', 'iam:UpdateAssumeRolePolicy']);
   });
 });
 
@@ -279,12 +264,7 @@ function rowsOf(envName: string): { rows: Row[]; skipped: Map<string, string> } 
     const resources = assembly.template(stack).toJSON().Resources as Record<string, Resource>;
     const { service, location } = stackNaming(naming, stack);
     const region = assembly.stackEnvironment(stack).split('/').pop()!;
-    const entries: Array<[Resource, boolean]> = Object.values(resources).map((r) => [r, false]);
-    // What the rotation application creates in its nested stack (its role is tested above, without the boundary).
-    for (const r of Object.values(resources).filter((r) => r.Type in UNREGISTERED_TYPES)) {
-      for (const created of UNREGISTERED_TYPES[r.Type].creates ?? []) if (created !== 'AWS::IAM::Role') entries.push([{ Type: created }, true]);
-    }
-    for (const [resource, nested] of entries) {
+    for (const resource of Object.values(resources)) {
       const type = resource.Type;
       const permissions = handlerPermissionsOf(type);
       const actions = [...new Set(DEPLOY_HANDLERS.flatMap((h) => permissions[h] ?? []).map(normalizedAction))].filter((a) => isIamAction(a) && !(a in WITHHELD_ACTIONS));
@@ -296,24 +276,13 @@ function rowsOf(envName: string): { rows: Row[]; skipped: Map<string, string> } 
           continue;
         }
         if (action === 'iam:PassRole') {
-          if (type === 'AWS::CloudFormation::Stack' && nested && !seen.has(key)) {
-            seen.add(key);
-            const role = `arn:aws:iam::${account}:role/cdk-${CDK_QUALIFIER}-cfn-exec-role-${account}-${region}`;
-            rows.push({ label: `${key} (nested stack)`, request: { action, resource: role, resourceType: 'iam:role', context: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } } });
-          } else if (type === 'AWS::Lambda::Function' && nested && !seen.has(`${key} nested`)) {
-            seen.add(`${key} nested`);
-            const role = `arn:aws:iam::${account}:role/${naming.name('iamRole', service, location, 'rotation')}`;
-            rows.push({ label: `${key} (rotation function)`, request: { action, resource: role, resourceType: 'iam:role', context: { 'iam:PassedToService': 'lambda.amazonaws.com' } } });
-          } else if (!rows.some((r) => r.label.startsWith(`${type} iam:PassRole`))) {
+          if (!rows.some((r) => r.label.startsWith(`${type} iam:PassRole`))) {
             skipped.set(key, 'no resource of this type in the templates hands a role to a service');
           }
           continue;
         }
-        if (actionService === 'kms' && type !== 'AWS::KMS::Key' && (nested || !namesKey(resource, resources))) {
-          const why = nested
-            ? 'the rotation application\'s template is not in the assembly: which key its function names, if any, is not known here'
-            : 'the resource names no key of the app (AWS-owned keys need no key permission)';
-          if (!seen.has(key)) skipped.set(key, why);
+        if (actionService === 'kms' && type !== 'AWS::KMS::Key' && !namesKey(resource, resources)) {
+          if (!seen.has(key)) skipped.set(key, 'the resource names no key of the app (AWS-owned keys need no key permission)');
           continue;
         }
         if (seen.has(key)) continue;

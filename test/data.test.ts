@@ -16,8 +16,9 @@ describe.each(['dev', 'prod'] as const)('%s data tier', (envName) => {
   const secondary = assembly.template(secondaryName);
   const resourcesOf = (template: typeof primary) => template.toJSON().Resources as Resources;
   const only = (template: typeof primary, type: string) => {
-    // The Region switch's steps live in the data stacks too; test/constructs/switch-actions.test.ts covers them.
-    const found = Object.entries(resourcesOf(template)).filter(([id, r]) => r.Type === type && !id.startsWith('SwitchActions'));
+    // The Region switch's steps and the credentials' rotation live in the data stacks too;
+    // test/constructs/switch-actions.test.ts and test/credentials.test.ts cover them.
+    const found = Object.entries(resourcesOf(template)).filter(([id, r]) => r.Type === type && !/^(SwitchActions|CredentialsRotation)/.test(id));
     expect(found).toHaveLength(1);
     return { id: found[0][0], ...found[0][1] };
   };
@@ -94,26 +95,20 @@ describe.each(['dev', 'prod'] as const)('%s data tier', (envName) => {
       expect(db.Properties.DBParameterGroupName).toEqual({ Ref: only(primary, 'AWS::RDS::DBParameterGroup').id });
     });
 
-    it('keeps credentials in Secrets Manager, encrypted with the key, rotated and replicated to eu-west-1', () => {
+    it('keeps its own credentials in Secrets Manager, encrypted with the key, not replicated: eu-west-1 has its own copy', () => {
       const secret = only(primary, 'AWS::SecretsManager::Secret');
-      expect(secret.Properties).toMatchObject({
-        Name: `${primaryName}-credentials`,
-        KmsKeyId: keyRef(primary),
-        ReplicaRegions: [{ Region: 'eu-west-1' }],
-      });
-      expect(secret.Properties.GenerateSecretString.SecretStringTemplate).not.toContain('"postgres"');
-      primary.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
-        RotationRules: { ScheduleExpression: `rate(${config.database.rotationDays} days)` },
-      });
-      primary.resourceCountIs('AWS::Serverless::Application', 1);
-      expect(JSON.stringify(primary.toJSON().Mappings)).toContain('SecretsManagerRDSPostgreSQLRotationSingleUser');
+      expect(secret.Properties).toMatchObject({ Name: `${primaryName}-credentials`, KmsKeyId: keyRef(primary) });
+      expect(secret.Properties.ReplicaRegions).toBeUndefined();
+      expect(JSON.parse(secret.Properties.GenerateSecretString.SecretStringTemplate)).toEqual({ username: 'webadmin' });
+      // The first writer's master password is this secret's.
+      expect(JSON.stringify(db.Properties.MasterUserPassword)).toContain(secret.id);
     });
 
-    it('admits only the rotation function on 5432 until the app tier adds itself', () => {
-      const ingress = Object.values(resourcesOf(primary)).filter((r) => r.Type === 'AWS::EC2::SecurityGroupIngress');
-      expect(ingress.map((r) => [r.Properties.FromPort, r.Properties.ToPort, r.Properties.CidrIp])).toEqual([[5432, 5432, undefined]]);
-      expect(ingress[0].Properties.SourceSecurityGroupId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/Rotation/), 'GroupId'] });
+    it('admits nobody on 5432 until the app tier adds itself: the rotation sets the password through RDS, never logs in', () => {
+      expect(Object.values(resourcesOf(primary)).filter((r) => r.Type === 'AWS::EC2::SecurityGroupIngress')).toEqual([]);
       primary.hasResourceProperties('AWS::EC2::SecurityGroup', { GroupDescription: Match.stringLikeRegexp('ingress only from the app tier'), SecurityGroupIngress: Match.absent() });
+      expect(primary.toJSON().Transform).toBeUndefined();
+      primary.resourceCountIs('AWS::CloudFormation::Stack', 0);
     });
 
     it(`${config.protectStatefulResources ? 'retains' : 'snapshots'} the instance on delete and ${config.protectStatefulResources ? 'retains' : 'deletes'} its key and secret`, () => {

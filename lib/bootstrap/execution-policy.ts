@@ -2,7 +2,6 @@ import { MANDATORY_TAG_KEYS } from '../tagging';
 import {
   UNREGISTERED_TYPES,
   actionPatternMatches,
-  handledTypes,
   handlerPermissionTable,
   iamActionTable,
   requiredActions,
@@ -123,7 +122,6 @@ export const ATTACHABLE_AWS_POLICIES = [
   'arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup',
   'arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole',
   'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
-  'arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole',
 ] as const;
 
 /** The services through which CloudFormation's calls may use a KMS key's data-key operations. */
@@ -137,7 +135,7 @@ const KMS_ACCOUNT_ACTIONS = new Set(['kms:CreateKey', 'kms:ListAliases', 'kms:Li
  * IAM operations allowed only on roles with the permissions boundary (the `iam:PermissionsBoundary` condition
  * key: the boundary a request sets, or the one the role already has). `UpdateAssumeRolePolicy` supports the key
  * (Service Authorization Reference, IAM): CloudFormation may rewrite the trust of a role that the boundary caps,
- * never of one it does not (the Secrets Manager rotation application's role, whose trust its template fixes).
+ * never of one it does not. There is no exception: every role the app creates carries the boundary.
  */
 const BOUNDARY_CONDITIONED_ACTIONS = new Set([
   'iam:CreateRole',
@@ -169,8 +167,7 @@ const ARN = {
   role: (env: string) => `arn:aws:iam::*:role/${env}-*`,
   policy: (env: string) => `arn:aws:iam::*:policy/${env}-*`,
   instanceProfile: (env: string) => `arn:aws:iam::*:instance-profile/${env}-*`,
-  // CDK names the functions of secret rotation without a hyphen after the environment.
-  function: (env: string) => `arn:aws:lambda:*:*:function:${env}*`,
+  function: (env: string) => `arn:aws:lambda:*:*:function:${env}-*`,
   // CloudWatch Synthetics names the function and layer it creates for a canary cwsyn-<canary>-<id>.
   canaryFunction: 'arn:aws:lambda:*:*:function:cwsyn-*',
   canaryLayer: 'arn:aws:lambda:*:*:layer:cwsyn-*',
@@ -234,10 +231,9 @@ function placement(action: string, options: ExecutionPolicyOptions): Omit<Policy
       if (action === 's3:GetObject' || action === 's3:GetObjectVersion') return { Sid: 'ReadCdkAssets', Resource: 'arn:aws:s3:::cdk-*-assets-*/*' };
       return { Sid: 'AppBuckets', Resource: [...each(ARN.bucket), ...each(ARN.objects)] };
     case 'cloudformation':
-      // Explicitly, not only because the nested-stack handler lists it: Fn::GetStackOutput reads the
-      // producer stack's outputs with cloudformation:DescribeStacks (ADDITIONAL_ACTIONS).
+      // Fn::GetStackOutput reads the producer stack's outputs with cloudformation:DescribeStacks (ADDITIONAL_ACTIONS).
       if (action === 'cloudformation:DescribeStacks') return { Sid: 'ReadEnvironmentStacks', Resource: each(ARN.stack) };
-      return { Sid: 'NestedStacks', Resource: each(ARN.stack) };
+      return { Sid: 'EnvironmentStacks', Resource: each(ARN.stack) };
     default:
       return { Sid: 'Services', Resource: '*' };
   }
@@ -270,39 +266,7 @@ export function grantedActions(types: Iterable<string>, table: HandlerPermission
   return all.filter((a) => !wildcards.some((w) => w !== a && actionPatternMatches(w, a))).sort();
 }
 
-const SERVERLESS_APPLICATION = 'AWS::Serverless::Application';
 const CUSTOM_RESOURCE = 'AWS::CloudFormation::CustomResource';
-
-/**
- * The one exception to the permissions boundary. The Secrets Manager rotation
- * application that CDK's `SecretRotation` deploys from the Serverless Application
- * Repository creates its Lambda role in a nested stack and takes no boundary parameter
- * (aws-cdk#19649, aws-secrets-manager-rotation-lambdas#27), so the data stacks' roles
- * may be written without it, and be given only AWS Lambda's service-role policies.
- * Moving to RDS-managed master passwords would remove this exception.
- */
-function rotationApplicationRoleStatements(environments: readonly string[]): PolicyStatement[] {
-  const roles = environments.map((env) => `arn:aws:iam::*:role/${env}-data-*`);
-  return [
-    { Sid: 'RotationApplicationRole', Effect: 'Allow', Action: ['iam:CreateRole', 'iam:DeleteRolePolicy', 'iam:PutRolePolicy'], Resource: roles },
-    {
-      Sid: 'RotationApplicationRolePolicies',
-      Effect: 'Allow',
-      Action: ['iam:AttachRolePolicy', 'iam:DetachRolePolicy'],
-      Resource: roles,
-      Condition: { ArnLike: { 'iam:PolicyARN': ATTACHABLE_AWS_POLICIES.filter((arn) => arn.includes('AWSLambda')) } },
-    },
-  ];
-}
-
-/** A nested stack runs with its parent's execution role, which CloudFormation's stack handler passes on (iam:PassRole). */
-const PASS_EXECUTION_ROLE_TO_NESTED_STACKS: PolicyStatement = {
-  Sid: 'PassExecutionRoleToNestedStacks',
-  Effect: 'Allow',
-  Action: ['iam:PassRole'],
-  Resource: 'arn:aws:iam::*:role/cdk-*-cfn-exec-role-*',
-  Condition: { StringEquals: { 'iam:PassedToService': 'cloudformation.amazonaws.com' } },
-};
 
 /** Length of a document as IAM counts it (without whitespace). */
 export function policySize(document: PolicyDocument): number {
@@ -327,9 +291,7 @@ function statements(options: ExecutionPolicyOptions): PolicyStatement[] {
     groups.set(where.Sid, group);
   }
   const budget = MANAGED_POLICY_MAX_CHARS - policySize({ Version: '2012-10-17', Statement: [] });
-  const exempt = types.includes(SERVERLESS_APPLICATION) ? rotationApplicationRoleStatements(options.environments) : [];
-  const nested = handledTypes(types).includes('AWS::CloudFormation::Stack') ? [PASS_EXECUTION_ROLE_TO_NESTED_STACKS] : [];
-  return [...groups.values(), ...exempt, ...nested].flatMap((statement) => splitToFit(statement, budget));
+  return [...groups.values()].flatMap((statement) => splitToFit(statement, budget));
 }
 
 /** `statement` as one or more statements of the same scope, each within `budget` characters. */

@@ -58,16 +58,6 @@ export const UNREGISTERED_TYPES: Readonly<Record<string, UnregisteredType>> = {
     },
     source: 'Route 53 API reference: records change through ChangeResourceRecordSets, whose status GetChange reports',
   },
-  'AWS::Serverless::Application': {
-    handlers: {
-      create: ['serverlessrepo:GetApplication', 'serverlessrepo:CreateCloudFormationTemplate', 'serverlessrepo:GetCloudFormationTemplate'],
-      update: ['serverlessrepo:GetApplication', 'serverlessrepo:CreateCloudFormationTemplate', 'serverlessrepo:GetCloudFormationTemplate'],
-    },
-    creates: ['AWS::CloudFormation::Stack', 'AWS::Lambda::Function', 'AWS::Lambda::Permission', 'AWS::IAM::Role'],
-    source:
-      'AWS SAM: the transform fetches the application template from the Serverless Application Repository and deploys it as a nested stack ' +
-      '(the Secrets Manager rotation applications hold a Lambda function, its role and its invoke permission)',
-  },
 };
 
 /**

@@ -11,6 +11,9 @@ import type { EncryptionKey } from './encryption-key';
 /** PostgreSQL's port; the app tier opens exactly this one. */
 export const POSTGRES_PORT = 5432;
 
+/** The master user; not `postgres`, which every attacker tries first (Control Tower CT.RDS.PR.22). */
+export const MASTER_USERNAME = 'webadmin';
+
 /** The engine of the primary and of its replica: a current PostgreSQL 16 minor. */
 export const POSTGRES_ENGINE = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_16_13 });
 

@@ -1,15 +1,11 @@
-import { RemovalPolicy, Tags, type Duration } from 'aws-cdk-lib';
+import { RemovalPolicy, type Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { acknowledge } from '../compliance/acknowledge';
 import { EncryptionKey } from './encryption-key';
-import { acknowledgeDisposableDatabase, acknowledgeStandardPort, POSTGRES_ENGINE, POSTGRES_PORT, PostgresSupport, type PostgresInstanceSettings } from './postgres';
-
-/** The master user; not `postgres`, which every attacker tries first (Control Tower CT.RDS.PR.22). */
-const MASTER_USERNAME = 'webadmin';
+import { acknowledgeDisposableDatabase, acknowledgeStandardPort, MASTER_USERNAME, POSTGRES_ENGINE, PostgresSupport, type PostgresInstanceSettings } from './postgres';
 
 /** The writer the environment was created with. */
 export interface FirstWriterProps {
@@ -17,8 +13,6 @@ export interface FirstWriterProps {
   readonly vpc: ec2.IVpc;
   /** Isolated subnets for the instance and its Multi-AZ standby. */
   readonly subnets: ec2.SubnetSelection;
-  /** Subnets with a route to Secrets Manager, for the rotation function. */
-  readonly rotationSubnets: ec2.SubnetSelection;
   /** The instance class. */
   readonly instanceType: ec2.InstanceType;
   /** Storage at creation, in GiB. */
@@ -27,25 +21,19 @@ export interface FirstWriterProps {
   readonly backupRetention: Duration;
   /** The daily `hh:mm-hh:mm` automated backup window (UTC). */
   readonly backupWindow: string;
-  /** Time between automatic rotations of the master password. */
-  readonly rotationInterval: Duration;
   /** What the writer and its replica share. */
   readonly settings: PostgresInstanceSettings;
   /** How long the exported PostgreSQL logs are kept. */
   readonly logRetention: logs.RetentionDays;
   /** The instance's security group's Name tag. */
   readonly securityGroupName: string;
-  /** The rotation function's security group's Name tag. */
-  readonly rotationSecurityGroupName: string;
 }
 
 export interface PrimaryDatabaseProps {
   /** The identifier of the instance the environment was created with, from the naming helper. */
   readonly instanceIdentifier: string;
-  /** The name of the credentials secret, the same in the replica region. */
+  /** The name of this region's credentials secret; the other region keeps its own copy (lib/constructs/credentials-rotation.ts). */
   readonly secretName: string;
-  /** The region the secret is replicated to. */
-  readonly replicaRegion: string;
   /** What happens to the key, secret, logs and the first writer when they leave the stack; where that is DESTROY, the writer is snapshotted first. */
   readonly removalPolicy: RemovalPolicy;
   /**
@@ -56,10 +44,10 @@ export interface PrimaryDatabaseProps {
 }
 
 /**
- * The founding region's data: the key and the master credentials, which live as long as the
- * environment (the secret is replicated to the standby region), and the writer the environment
- * was created with: RDS PostgreSQL in isolated subnets, encrypted with the key, with automated
- * backups, Performance Insights, Enhanced Monitoring and a rotating master password.
+ * The founding region's data: the key and this region's master credentials, which live as long as
+ * the environment, and the writer the environment was created with: RDS PostgreSQL in isolated
+ * subnets, encrypted with the key, with automated backups, Performance Insights and Enhanced
+ * Monitoring. The data stack rotates the secret (lib/constructs/credentials-rotation.ts).
  */
 export class PrimaryDatabase extends Construct {
   /** The first writer, while the template holds it. */
@@ -93,21 +81,11 @@ export class PrimaryDatabase extends Construct {
       username: MASTER_USERNAME,
       secretName: props.secretName,
       encryptionKey: this.key,
-      replicaRegions: [{ region: props.replicaRegion }],
     });
     credentials.applyRemovalPolicy(stateRemoval);
     this.secret = credentials;
 
-    if (!writer || !support) {
-      const reason =
-        "Rotation stops while this region holds no writer: the single-user rotation function runs in this region's VPC and logs in to the secret's host, and after a switch the writer is in the other region, whose copy of the secret the Region switch made standalone (docs/disaster-recovery.md, 'After a switch').";
-      acknowledge(
-        credentials,
-        { id: 'AwsSolutions::AwsSolutions-SMG4', reason },
-        { id: 'NIST.800.53.R5::NIST.800.53.R5-SecretsManagerRotationEnabled', reason },
-      );
-      return;
-    }
+    if (!writer || !support) return;
     this.securityGroup = support.securityGroup;
 
     this.instance = new rds.DatabaseInstance(this, 'Instance', {
@@ -128,26 +106,6 @@ export class PrimaryDatabase extends Construct {
     });
     this.instance.node.addDependency(...support.logGroups);
     support.keepWith(this.instance, stateRemoval);
-
-    const rotationSecurityGroup = new ec2.SecurityGroup(this, 'RotationSecurityGroup', {
-      vpc: writer.vpc,
-      description: `Rotation function of ${props.secretName}: out to the database and Secrets Manager`,
-    });
-    Tags.of(rotationSecurityGroup).add('Name', writer.rotationSecurityGroupName);
-    // Rotation runs only while this instance is the writer: the single-user function logs in to
-    // the secret's host, which must be the instance whose password it changes.
-    new secretsmanager.SecretRotation(this, 'Rotation', {
-      application: secretsmanager.SecretRotationApplication.POSTGRES_ROTATION_SINGLE_USER,
-      // The attachment adds host and port to the secret, which the rotation function needs.
-      secret: this.instance.secret!,
-      // The instance's own connections carry its port as a CloudFormation attribute; the
-      // explicit port keeps the rotation function's ingress rule checkable by the rule packs.
-      target: new ec2.Connections({ securityGroups: [this.securityGroup], defaultPort: ec2.Port.tcp(POSTGRES_PORT) }),
-      vpc: writer.vpc,
-      vpcSubnets: writer.rotationSubnets,
-      securityGroup: rotationSecurityGroup,
-      automaticallyAfter: writer.rotationInterval,
-    });
 
     acknowledgeStandardPort(this.instance, 'primary');
     if (!writer.settings.deletionProtection) acknowledgeDisposableDatabase(this.instance, 'primary');

@@ -3,10 +3,11 @@ import * as backup from 'aws-cdk-lib/aws-backup';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { acknowledge } from '../compliance/acknowledge';
 import { EncryptionKey } from './encryption-key';
-import { acknowledgeDisposableDatabase, acknowledgeStandardPort, PostgresSupport, type PostgresInstanceSettings } from './postgres';
+import { acknowledgeDisposableDatabase, acknowledgeStandardPort, MASTER_USERNAME, PostgresSupport, type PostgresInstanceSettings } from './postgres';
 
 /** One instance created as a cross-region read replica: still following its source, or promoted since. */
 export interface ReplicaInstanceProps {
@@ -119,6 +120,13 @@ export interface ReadReplicaProps {
   readonly instanceIdentifier: string;
   /** Name of this region's vault, which receives the other region's backup copies (and holds its own once this region is the writer). */
   readonly backupVaultName: string;
+  /**
+   * The name of this region's credentials secret. It holds the login of the replicated database,
+   * copied from the other region's secret by its rotation (lib/constructs/credentials-rotation.ts):
+   * the password CloudFormation generates is replaced by the first rotation, which creating the
+   * rotation schedule starts.
+   */
+  readonly secretName: string;
   /** What happens to the key and the vault when they leave the stack. */
   readonly removalPolicy: RemovalPolicy;
   /**
@@ -129,9 +137,10 @@ export interface ReadReplicaProps {
 }
 
 /**
- * The standby region's data as first created: its own key, the vault for the backup copies, and
- * the cross-region read replica (later the promoted writer). The key and the vault stay for the
- * region's lifetime; the instance leaves the template once the region is rebuilt as a replica.
+ * The standby region's data as first created: its own key, its credentials, the vault for the backup
+ * copies, and the cross-region read replica (later the promoted writer). The key, the credentials
+ * and the vault stay for the region's lifetime; the instance leaves the template once the region is
+ * rebuilt as a replica.
  */
 export class ReadReplica extends Construct {
   /** The instance this region was created with, while the template holds it. */
@@ -140,13 +149,18 @@ export class ReadReplica extends Construct {
   public readonly key: EncryptionKey;
   /** This region's backup vault. */
   public readonly backupVault: backup.BackupVault;
+  /** This region's copy of the master credentials. */
+  public readonly secret: secretsmanager.ISecret;
 
   constructor(scope: Construct, id: string, props: ReadReplicaProps) {
     super(scope, id);
     this.key = new EncryptionKey(this, 'Key', {
-      description: `Encrypts ${props.instanceIdentifier}: storage, Performance Insights, logs and backup copies`,
+      description: `Encrypts ${props.instanceIdentifier}: storage, Performance Insights, credentials, logs and backup copies`,
       removalPolicy: props.removalPolicy,
     });
+    const credentials = new rds.DatabaseSecret(this, 'Credentials', { username: MASTER_USERNAME, secretName: props.secretName, encryptionKey: this.key });
+    credentials.applyRemovalPolicy(props.removalPolicy);
+    this.secret = credentials;
     if (props.firstInstance) this.replica = addReplicaInstance(this, { ...props.firstInstance, instanceIdentifier: props.instanceIdentifier, key: this.key });
     this.backupVault = new backup.BackupVault(this, 'BackupVault', {
       backupVaultName: props.backupVaultName,

@@ -54,14 +54,10 @@ export interface SwitchActionsProps {
   readonly planName: string;
   /** The plan's step that fences the deactivated region, whose end `await-replication` waits after. */
   readonly fenceStepName: string;
-  /** The credentials' name in this region (a replica keeps its primary's name). */
+  /** This region's credentials secret, by name, whose `host` publish-writer sets. */
   readonly secretName: string;
-  /**
-   * The customer managed key that encrypts the secret in this region, which PutSecretValue uses;
-   * absent where the secret is encrypted with the AWS managed key (the replica of the secret),
-   * whose key policy already lets the account's principals use it through Secrets Manager.
-   */
-  readonly secretKeyArn?: string;
+  /** The customer managed key that encrypts that secret, which GetSecretValue and PutSecretValue use. */
+  readonly secretKeyArn: string;
   /** This region's AWS Backup vault, which receives the on-demand backup after a switch. */
   readonly backupVaultName: string;
   /** The KMS key of that vault, which the backup role encrypts the recovery point with. */
@@ -132,18 +128,14 @@ export class SwitchActions extends Construct {
         new iam.PolicyStatement({ actions: ['rds:DescribeDBInstances'], resources: [arns.dbInstance] }),
         new iam.PolicyStatement({ actions: ['ssm:GetParameter', 'ssm:PutParameter'], resources: [arns.parameter] }),
         new iam.PolicyStatement({
-          actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:StopReplicationToReplica'],
+          actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
           resources: [arns.secret],
         }),
-        ...(props.secretKeyArn
-          ? [
-              new iam.PolicyStatement({
-                actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-                resources: [props.secretKeyArn],
-                conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
-              }),
-            ]
-          : []),
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          resources: [props.secretKeyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
+        }),
       ],
       backup: [
         new iam.PolicyStatement({ actions: ['backup:StartBackupJob'], resources: [arns.vault] }),

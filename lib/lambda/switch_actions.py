@@ -217,16 +217,10 @@ def publish_writer_handler(event, context):
 
     parameter_changed = _write_parameter(boto3.client("ssm"), os.environ["WRITER_PARAMETER"], address)
 
+    # This region's own secret (lib/constructs/credentials-rotation.ts keeps its login equal to the
+    # other region's); its host is informational: the app connects to the host the parameter names.
     secrets = boto3.client("secretsmanager")
     secret_id = os.environ["SECRET_ID"]
-    # A replica secret is read-only until it is promoted; StopReplicationToReplica is called in the
-    # replica's region and needs nothing from the primary's (API_StopReplicationToReplica: "You must
-    # call this operation from the Region in which you want to promote the replica to a primary secret").
-    primary_region = secrets.describe_secret(SecretId=secret_id).get("PrimaryRegion")
-    replication_stopped = False
-    if primary_region and primary_region != region:
-        secrets.stop_replication_to_replica(SecretId=secret_id)
-        replication_stopped = True
     value = json.loads(secrets.get_secret_value(SecretId=secret_id)["SecretString"])
     secret_changed = False
     if value.get("host") != address:
@@ -237,7 +231,6 @@ def publish_writer_handler(event, context):
         "action": "publish-writer",
         "writer": address,
         "parameterChanged": parameter_changed,
-        "replicationStopped": replication_stopped,
         "secretChanged": secret_changed,
     }
 

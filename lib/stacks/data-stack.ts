@@ -1,9 +1,10 @@
 import { Arn, ArnFormat, Duration, type Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as rds from 'aws-cdk-lib/aws-rds';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { FOUNDING_REGION, peerOf, type EnvironmentConfig, type RegionName } from '../config';
+import { CredentialsRotation } from '../constructs/credentials-rotation';
 import { CrossRegionBackup } from '../constructs/cross-region-backup';
 import { POSTGRES_PORT, type PostgresInstanceSettings } from '../constructs/postgres';
 import { PrimaryDatabase } from '../constructs/primary-database';
@@ -22,7 +23,7 @@ export interface DatabaseEndpoint {
   readonly securityGroup: ec2.ISecurityGroup;
   /** The port PostgreSQL listens on. */
   readonly port: number;
-  /** The master credentials, readable in this region. */
+  /** This region's credentials secret, which holds the login of whatever instance the region has. */
   readonly secret: secretsmanager.ISecret;
   /** The DNS name of this region's own instance (the writer, or the replica), for read-only service. */
   readonly hostname: string;
@@ -105,9 +106,17 @@ export function instanceIdentifiersOf(config: EnvironmentConfig, region: RegionN
   return Array.from({ length: generationOf(config, region) + 1 }, (_, generation) => instanceIdentifierOf(config, region, generation));
 }
 
-/** The name of the credentials secret: created in the founding region, replicated to the other. */
-export function secretNameOf(config: EnvironmentConfig): string {
-  return new Naming(config.name).name('secret', 'data', FOUNDING_REGION, 'credentials');
+/**
+ * The name of `region`'s credentials secret. Each region has its own, holding the one login of the
+ * replicated database; the rotation keeps them equal (lib/constructs/credentials-rotation.ts).
+ */
+export function secretNameOf(config: EnvironmentConfig, region: RegionName): string {
+  return new Naming(config.name).name('secret', 'data', region, 'credentials');
+}
+
+/** `<env>-data-<region>-credentials-rotation`: the function that rotates `region`'s credentials. */
+export function credentialsRotationFunctionName(config: EnvironmentConfig, region: RegionName): string {
+  return new Naming(config.name).name('lambdaFunction', 'data', region, 'credentials-rotation');
 }
 
 export interface DataStackProps extends Omit<ServiceStackProps, 'service' | 'stateful'> {
@@ -118,12 +127,12 @@ export interface DataStackProps extends Omit<ServiceStackProps, 'service' | 'sta
 /**
  * `<env>-data-<region>`: the region's database instance, the writer or the cross-region read
  * replica of the other region's writer as `primaryRegion` says, with what stays for the region's
- * lifetime whatever its role (key, backup vault, writer parameter; in the founding region the
- * master credentials, replicated to the other region). The writer's region backs up daily with a
+ * lifetime whatever its role (key, credentials and their rotation, backup vault, writer parameter).
+ * The writer's region backs up daily with a
  * copy to the other region; the replica's region has the promotion runbook.
  *
  * The stack refers to the other region only by names (the source instance's ARN, the copy vault's
- * ARN, the secret's name), never by a CloudFormation reference, so each region's data stack
+ * ARN, the other region's secret and rotation function), never by a CloudFormation reference, so each region's data stack
  * deploys while the other region is down, and its instance keeps its logical ID and properties
  * from replica to promoted writer.
  */
@@ -146,6 +155,8 @@ export class DataStack extends ServiceStack {
   public readonly endpoint: DatabaseEndpoint;
   /** The Region switch's steps that act on this region. */
   public readonly switchActions: SwitchActions;
+  /** Rotates this region's credentials, in step with the other region's. */
+  public readonly credentialsRotation: CredentialsRotation;
 
   constructor(scope: Construct, props: DataStackProps) {
     super(scope, { ...props, service: 'data', stateful: true });
@@ -185,23 +196,19 @@ export class DataStack extends ServiceStack {
     if (props.region === FOUNDING_REGION) {
       this.founding = new PrimaryDatabase(this, 'Database', {
         instanceIdentifier: instanceIdentifierOf(config, props.region, 0),
-        secretName: secretNameOf(config),
-        replicaRegion: peer,
+        secretName: secretNameOf(config, props.region),
         removalPolicy: this.statefulRemovalPolicy,
         firstWriter: database.createdAsWriter
           ? {
               vpc: network.vpc,
               subnets: network.dataSubnets,
-              rotationSubnets: network.appSubnets,
               instanceType: instanceType(settings.instanceType),
               allocatedStorageGiB: settings.allocatedStorageGiB,
               backupRetention: Duration.days(settings.backupRetentionDays),
               backupWindow: settings.backupWindow,
-              rotationInterval: Duration.days(settings.rotationDays),
               settings: shared,
               logRetention: config.logRetentionDays,
               securityGroupName: this.names.name('nameTag', 'database'),
-              rotationSecurityGroupName: this.names.name('nameTag', 'rotation'),
             }
           : undefined,
       });
@@ -210,13 +217,15 @@ export class DataStack extends ServiceStack {
       this.standby = new ReadReplica(this, 'Replica', {
         instanceIdentifier: instanceIdentifierOf(config, props.region, 0),
         backupVaultName: this.names.name('backupVault', 'vault'),
+        secretName: secretNameOf(config, props.region),
         removalPolicy: this.statefulRemovalPolicy,
         firstInstance: database.generation === 0 ? replicaSettings() : undefined,
       });
       current = this.standby.replica;
     }
-    // The key that lasts as long as the region: its instances, logs and vault.
+    // What lasts as long as the region: the key of its instances, logs and vault, and its credentials.
     const regionKey = this.founding?.key ?? this.standby!.key;
+    const secret = this.founding?.secret ?? this.standby!.secret;
     // Rebuilt as a new generation: the instance lives beside the region's lasting key and vault,
     // under an id of its own so that CloudFormation creates it rather than replacing the old one.
     current ??= addReplicaInstance(new Construct(this, `Generation${database.generation}`), {
@@ -266,9 +275,8 @@ export class DataStack extends ServiceStack {
       fencedSecurityGroupName: this.names.name('nameTag', 'fenced-database'),
       planName: regionSwitchPlanName(config),
       fenceStepName: FENCE_STEP,
-      secretName: secretNameOf(config),
-      // The replica of the secret is encrypted with the AWS managed key (DatabaseSecret's replica regions).
-      secretKeyArn: this.founding?.key.keyArn,
+      secretName: secretNameOf(config, props.region),
+      secretKeyArn: regionKey.keyArn,
       backupVaultName: this.backup.vault.backupVaultName,
       backupVaultKeyArn: regionKey.keyArn,
       functionNamePrefix: switchActionPrefix(config, props.region),
@@ -276,9 +284,24 @@ export class DataStack extends ServiceStack {
       removalPolicy: this.statefulRemovalPolicy,
     });
 
-    // In the other region Secrets Manager keeps the replica of the founding region's secret under
-    // the same name: a plain string rather than a reference.
-    const secret = this.founding?.secret ?? secretsmanager.Secret.fromSecretNameV2(this, 'ReplicatedCredentials', secretNameOf(config));
+    // In every state, whichever region holds the writer: there the rotation sets a new master password,
+    // and the other region's rotation copies it, so each region's app reads a login that works.
+    this.credentialsRotation = new CredentialsRotation(this, 'CredentialsRotation', {
+      secret,
+      key: regionKey,
+      dbInstanceIdentifier: database.instanceIdentifier,
+      writerParameterName: writerParameterName(config, props.region),
+      peerRegion: peer,
+      peerSecretName: secretNameOf(config, peer),
+      functionName: credentialsRotationFunctionName(config, props.region),
+      peerFunctionName: credentialsRotationFunctionName(config, peer),
+      rotationInterval: Duration.days(settings.rotationDays),
+      logRetention: config.logRetentionDays,
+      removalPolicy: this.statefulRemovalPolicy,
+      // The first writer's secret attachment writes the host into the secret when the instance exists: not at the same time.
+      rotatesAfter: [current.instance, this.writerEndpoint, ...(this.founding?.instance?.secret ? [this.founding.instance.secret] : [])],
+    });
+
     this.endpoint = {
       securityGroup: current.securityGroup,
       port: POSTGRES_PORT,
