@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ENVIRONMENT_NAMES } from '../lib/config';
 import { AcknowledgementError, parseAcknowledgements, review } from '../lib/review/acknowledgements';
-import { diffStacks, findUnsafeChanges, formatChange, formatStackDiff, statefulDependencies, summarizeDiff, type StackTemplates, type UnsafeChange } from '../lib/review/change-safety';
-import { stackPolicy } from '../lib/review/stack-policy';
+import { diffStacks, findUnsafeChanges, formatChange, formatStackDiff, summarizeDiff, type StackTemplates, type UnsafeChange } from '../lib/review/change-safety';
+import { stackPolicies } from '../lib/review/stack-policy';
 import { environmentStacks, readTemplates, TemplateError } from '../lib/review/templates';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -50,7 +50,7 @@ function parseArgs(args: string[]): Options | undefined {
   if (args.includes('--help') || args.includes('-h')) return undefined;
   let base: string | undefined;
   let head: string | undefined;
-  let stackPolicies: string | undefined;
+  let policyDir: string | undefined;
   let showStale = false;
   const context: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -64,7 +64,7 @@ function parseArgs(args: string[]): Options | undefined {
     if (value === undefined) throw new UsageError(`${flag} needs a value`);
     if (flag === '--base') base = value;
     else if (flag === '--head') head = value;
-    else if (flag === '--stack-policies') stackPolicies = value;
+    else if (flag === '--stack-policies') policyDir = value;
     else context.push(value);
   }
   if (base === undefined) throw new UsageError('--base <git ref | directory> is required (--help prints the usage)');
@@ -72,7 +72,7 @@ function parseArgs(args: string[]): Options | undefined {
   if (!ENVIRONMENT_NAMES.includes(envName)) {
     throw new UsageError(`unknown environment "${envName}": expected one of ${ENVIRONMENT_NAMES.join(', ')}`);
   }
-  return { base, head, context, envName, stackPolicies, showStale };
+  return { base, head, context, envName, stackPolicies: policyDir, showStale };
 }
 
 /**
@@ -134,19 +134,11 @@ function templatesOf(source: string, context: string[]): StackTemplates {
   return existsSync(source) && statSync(source).isDirectory() ? readTemplates(source) : synthesizeCommit(source, context);
 }
 
-/**
- * Writes each head stack's policy. It guards what is deployed and what will be, so a
- * resource the head drops is still protected, and what those depend on (the VPC and
- * subnets under a database); acknowledged replacements and removals are exempt.
- */
+/** Writes each head stack's policy (stackPolicies of lib/review/stack-policy.ts), acknowledged replacements and removals exempt. */
 function writeStackPolicies(dir: string, base: StackTemplates, head: StackTemplates, acknowledged: UnsafeChange[]): void {
   mkdirSync(dir, { recursive: true });
-  const dependencies = statefulDependencies(base, head);
-  for (const stack of Object.keys(head)) {
-    const resources = { ...base[stack]?.Resources, ...head[stack].Resources };
-    const exempt = acknowledged.filter((c) => c.stack === stack && (c.kind === 'replace' || c.kind === 'remove')).map((c) => c.logicalId);
-    const guardedDependencies = dependencies.filter((d) => d.stack === stack).map((d) => d.logicalId);
-    writeFileSync(path.join(dir, `${stack}.json`), `${JSON.stringify(stackPolicy({ Resources: resources }, exempt, guardedDependencies), null, 2)}\n`);
+  for (const [stack, policy] of Object.entries(stackPolicies(base, head, Object.keys(head), acknowledged))) {
+    writeFileSync(path.join(dir, `${stack}.json`), `${JSON.stringify(policy, null, 2)}\n`);
   }
 }
 

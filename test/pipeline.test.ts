@@ -111,17 +111,36 @@ describe.each(ENVIRONMENT_NAMES)('%s pipeline', (envName) => {
     const waveOf = (stack: string) => waveStacks.findIndex((stacks) => stacks.includes(stack));
     const stageIndex = (name: string) => stages.findIndex((s) => s.Name === name);
 
-    it('deploy the CloudAssembly artifact of the Synth step, not the source, with the CLI shipped in it and no install or synth', () => {
+    it('deploy the CloudAssembly artifact of the Synth step with the CLI shipped in it, no synth, the source only for the stack-policy step', () => {
       for (const action of deployActions) {
-        expect(action.InputArtifacts).toEqual([{ Name: 'CloudAssembly' }]);
+        // The assembly is the primary input (the build runs in it); the source comes second.
+        expect(action.InputArtifacts).toEqual([{ Name: 'CloudAssembly' }, { Name: 'Source' }]);
         expect(action.Configuration.ProjectName).toEqual({ Ref: projectIdOf('deploy') });
       }
-      expect(commands('deploy')).toEqual([
+      expect(buildSpec('deploy').phases.install.commands).toEqual(['(cd "$CODEBUILD_SRC_DIR_Source" && npm ci)']);
+      expect(buildSpec('deploy').phases.build.commands).toEqual([
         // First lets the CLI retry a failed first create of a termination-protected stack (test/unprotect-failed-creates.test.ts).
         'bash scripts/unprotect-failed-creates.sh cdk.out $STACKS',
+        // Then each deployed stack's policy from the review of its deployed template (test/review-stack-policies.test.ts).
+        `bash "$CODEBUILD_SRC_DIR_Source/scripts/apply-stack-policies.sh" before ${envName} cdk.out $STACKS`,
         'node node_modules/aws-cdk/bin/cdk deploy $STACKS --app cdk.out --exclusively --require-approval never --concurrency 4',
       ]);
-      expect(buildSpec('deploy').phases.install.commands).toBeUndefined();
+    });
+
+    it('set the strict stack policies after cdk deploy, in finally, so also after a failed deploy', () => {
+      expect(buildSpec('deploy').phases.build.finally).toEqual([`bash "$CODEBUILD_SRC_DIR_Source/scripts/apply-stack-policies.sh" after ${envName} cdk.out $STACKS`]);
+    });
+
+    it("let the deploy step's own role set stack policies only on the waves' stacks, in the environment's account", () => {
+      const statements = roleStatements(template, roleIdOf('deploy')).filter((s) => asList(s.Action).some((a) => actionMatches(a, 'cloudformation:SetStackPolicy')));
+      expect(statements).toHaveLength(1);
+      const [statement] = statements;
+      expect(statement.Condition).toBeUndefined();
+      expect([...asList(statement.Action)].sort()).toEqual(['cloudformation:DescribeStacks', 'cloudformation:SetStackPolicy']);
+      const expected = waveStacks.flat().flatMap((stack) => REGIONS.map((region) => `arn:aws:cloudformation:${region}:${config.account}:stack/${stack}/*`));
+      expect([...asList(statement.Resource)].sort()).toEqual(expected.sort());
+      expect(asList(statement.Resource)).not.toContain('*');
+      expect(asList(statement.Resource).some((r) => JSON.stringify(r).includes(stackName))).toBe(false);
     });
 
     it('deploy every stack of the environment but the pipeline\'s exactly once', () => {
@@ -220,7 +239,7 @@ describe.each(ENVIRONMENT_NAMES)('%s pipeline', (envName) => {
       expect([...assumable('deploy')].sort()).toEqual([...bootstrapRoles].sort());
     });
 
-    it.each(STEPS)('grant %s nothing beyond its logs, the artifacts, the bootstrap roles and (the check) what it reads', (step) => {
+    it.each(STEPS)('grant %s nothing beyond its logs, the artifacts, the bootstrap roles, (the check) what it reads and (deploy) the stack policies', (step) => {
       const projectId = projectIdOf(step);
       const logGroupId = project(step).LogsConfig.CloudWatchLogs.GroupName.Ref;
       const purposeOf = (s: Statement): string => {
@@ -233,6 +252,10 @@ describe.each(ENVIRONMENT_NAMES)('%s pipeline', (envName) => {
         if (onlyService('s3') && allMention(artifactBucketId)) return 'artifacts';
         if (onlyService('kms') && allMention(keyId)) return 'artifact key';
         if (actions.length === 1 && actions[0] === 'sts:AssumeRole' && resourceList.every((r) => bootstrapRoles.includes(r as string))) return 'bootstrap roles';
+        if (step === 'deploy' && [...actions].sort().join() === 'cloudformation:DescribeStacks,cloudformation:SetStackPolicy') {
+          const appStack = new RegExp(`^arn:aws:cloudformation:(${REGIONS.join('|')}):${config.account}:stack/${envName}-[a-z]+-(${REGIONS.join('|')}|global)/\\*$`);
+          if (resourceList.every((r) => typeof r === 'string' && appStack.test(r))) return 'stack policies of the app';
+        }
         if (step === 'verify-standby' && actions.length === 1) {
           const resource = JSON.stringify(s.Resource);
           const stackArn = (service: string) => `"arn:aws:cloudformation:eu-west-1:${config.account}:stack/${envName}-${service}-eu-west-1/*"`;

@@ -23,6 +23,9 @@ const DIFF_FILE = 'cdk-diff.txt';
 /** The Synth action's output artifact: the cloud assembly and the CLI that deploys it. */
 const ASSEMBLY_ARTIFACT = 'CloudAssembly';
 
+/** The Source action's output artifact; a build step reads it (extra input) under `$CODEBUILD_SRC_DIR_Source`. */
+const SOURCE_ARTIFACT = 'Source';
+
 /** Where synth writes the cloud assembly, which diff and deploy read instead of synthesizing again. */
 const ASSEMBLY_DIR = 'cdk.out';
 
@@ -54,6 +57,14 @@ export const PREFLIGHT_PACKAGES = ['boto3==1.43.11', 'botocore==1.43.11'] as con
  * a failed first create left in ROLLBACK_COMPLETE, so the CLI can delete and recreate them.
  */
 export const UNPROTECT_FAILED_CREATES_SCRIPT = 'scripts/unprotect-failed-creates.sh';
+
+/**
+ * Run by each deploy step, from the source (it reviews the assembly against the deployed
+ * templates with the change-safety code, so it needs `npm ci`): `before` sets each deployed
+ * stack's policy with the acknowledged replacements exempt, `after` (in `finally`, so also
+ * after a failed deploy) the strict one. docs/change-review.md, "Stack policies".
+ */
+export const STACK_POLICIES_SCRIPT = 'scripts/apply-stack-policies.sh';
 
 /** A CloudFormation deploy of both regions (a database replica among it) outlasts CodeBuild's one-hour default. */
 const DEPLOY_TIMEOUT = Duration.hours(4);
@@ -141,6 +152,8 @@ interface BuildStep {
   /** Runtimes besides Node.js, by CodeBuild's runtime-versions name. @default - none */
   readonly runtimes?: Record<string, string>;
   readonly commands: string[];
+  /** Build-phase commands that run after `commands` even when one of them failed. @default - none */
+  readonly finally?: string[];
   /** Files exported as the action's output artifact. */
   readonly outputFiles?: string[];
   /** Whether the step calls AWS through the CDK bootstrap roles; synth is offline and does not. */
@@ -229,19 +242,7 @@ export class DeployPipeline extends Construct {
         outputFiles: [DIFF_FILE],
         assumesBootstrapRoles: true,
       }),
-      deploy: this.createProject({
-        name: 'deploy',
-        description: "Deploys one wave's stacks ($STACKS) of the synthesized assembly through the CDK bootstrap roles",
-        install: [],
-        commands: [
-          // Termination protection would stop the CLI from deleting a failed first create before
-          // it retries; the script says why, what it touches, and which role it uses.
-          `bash ${UNPROTECT_FAILED_CREATES_SCRIPT} ${ASSEMBLY_DIR} $STACKS`,
-          `${ARTIFACT_CDK} deploy $STACKS --app ${ASSEMBLY_DIR} --exclusively --require-approval never --concurrency ${concurrency}`,
-        ],
-        assumesBootstrapRoles: true,
-        timeout: DEPLOY_TIMEOUT,
-      }),
+      deploy: this.createDeployProject(concurrency),
     };
     for (const wave of props.waves) {
       if (wave.verify) projects[verifyStep(wave)] = this.createVerifyProject(wave, wave.verify);
@@ -285,7 +286,7 @@ export class DeployPipeline extends Construct {
 
   private createPipeline(): codepipeline.Pipeline {
     const { pipelineName, source, requireApproval, waves } = this.props;
-    const sourceOutput = new codepipeline.Artifact('Source');
+    const sourceOutput = new codepipeline.Artifact(SOURCE_ARTIFACT);
     const assembly = new codepipeline.Artifact(ASSEMBLY_ARTIFACT);
     const diffOutput = new codepipeline.Artifact('CdkDiff');
     const [owner, repo] = source.repository.split('/');
@@ -331,6 +332,8 @@ export class DeployPipeline extends Construct {
           stageName: `Deploy${wave.id}`,
           actions: [
             build(`Deploy${wave.id}`, 'deploy', assembly, {
+              // The source, for the stack-policy step; the assembly stays the primary input the CLI deploys.
+              extraInputs: [sourceOutput],
               environmentVariables: { STACKS: { value: wave.stackNames.join(' ') } },
             }),
           ],
@@ -394,7 +397,7 @@ export class DeployPipeline extends Construct {
         env: { shell: 'bash' },
         phases: {
           install: { 'runtime-versions': { nodejs: NODE_VERSION, ...step.runtimes }, ...(step.install.length ? { commands: step.install } : {}) },
-          build: { commands: step.commands },
+          build: { commands: step.commands, ...(step.finally ? { finally: step.finally } : {}) },
         },
         ...(step.outputFiles ? { artifacts: { files: step.outputFiles } } : {}),
       }),
@@ -402,6 +405,46 @@ export class DeployPipeline extends Construct {
     this.acknowledgeGrantWildcards(role, { writesArtifacts: step.outputFiles !== undefined, project });
     if (step.acknowledgements) acknowledge(role.permissions!, ...step.acknowledgements);
     return project;
+  }
+
+  /**
+   * The deploy step, shared by the waves (`$STACKS` names a wave's stacks). The CLI deploys
+   * through the CDK bootstrap roles; the stack policies are set by the step's own role,
+   * which may call SetStackPolicy (and DescribeStacks, to skip a stack not created yet) on
+   * the waves' stacks only: the bootstrap deploy role lacks SetStackPolicy, and the pipeline
+   * deploys to its own account, so a grant on the stacks needs no custom bootstrap template.
+   * An ARN names the stack in each target region, as a wave lists stacks by name alone.
+   */
+  private createDeployProject(concurrency: number): codebuild.PipelineProject {
+    const { environmentName, targetAccount, targetRegions, waves } = this.props;
+    const partition = Stack.of(this).partition;
+    const stackArns = waves.flatMap((wave) => wave.stackNames).flatMap((name) =>
+      targetRegions.map((region) => `arn:${partition}:cloudformation:${region}:${targetAccount}:stack/${name}/*`),
+    );
+    const stackPolicies = (phase: 'before' | 'after') => `bash "$CODEBUILD_SRC_DIR_${SOURCE_ARTIFACT}/${STACK_POLICIES_SCRIPT}" ${phase} ${environmentName} ${ASSEMBLY_DIR} $STACKS`;
+    return this.createProject({
+      name: 'deploy',
+      description: "Deploys one wave's stacks ($STACKS) of the synthesized assembly through the CDK bootstrap roles, under stack policies",
+      // The stack-policy step runs the change-safety review, from the source.
+      // A subshell: the build phase runs from the assembly, the primary input.
+      install: [`(cd "$CODEBUILD_SRC_DIR_${SOURCE_ARTIFACT}" && npm ci)`],
+      commands: [
+        // Termination protection would stop the CLI from deleting a failed first create before
+        // it retries; the script says why, what it touches, and which role it uses.
+        `bash ${UNPROTECT_FAILED_CREATES_SCRIPT} ${ASSEMBLY_DIR} $STACKS`,
+        stackPolicies('before'),
+        `${ARTIFACT_CDK} deploy $STACKS --app ${ASSEMBLY_DIR} --exclusively --require-approval never --concurrency ${concurrency}`,
+      ],
+      // Also after a failed deploy: no exemption outlives the deploy it was reviewed for.
+      finally: [stackPolicies('after')],
+      assumesBootstrapRoles: true,
+      statements: [new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks', 'cloudformation:SetStackPolicy'], resources: stackArns })],
+      acknowledgements: stackArns.map((arn) => ({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::${arn}]`,
+        reason: 'The trailing wildcard is the stack id CloudFormation appends to the stack\'s name in its ARN; the statement allows only DescribeStacks and SetStackPolicy, on this one stack of the app.',
+      })),
+      timeout: DEPLOY_TIMEOUT,
+    });
   }
 
   /**

@@ -75,6 +75,19 @@ describe('DeployPipeline', () => {
     }
   });
 
+  it('sets stack policies around each deploy, and may set them only on the stacks of its waves, in each target region', () => {
+    const [deployId] = Object.keys(template.findResources('AWS::CodeBuild::Project', { Properties: { Name: 'qa-build-deploy' } }));
+    const deploy = template.findResources('AWS::CodeBuild::Project')[deployId].Properties;
+    const build = JSON.parse(deploy.Source.BuildSpec).phases.build;
+    const policyStep = (phase: string) => `bash "$CODEBUILD_SRC_DIR_Source/scripts/apply-stack-policies.sh" ${phase} qa cdk.out $STACKS`;
+    expect(build.commands.indexOf(policyStep('before'))).toBe(build.commands.findIndex((c: string) => c.includes(' deploy $STACKS')) - 1);
+    expect(build.finally).toEqual([policyStep('after')]);
+    const statements = roleStatements(template, deploy.ServiceRole['Fn::GetAtt'][0]).filter((s) => asList(s.Action).includes('cloudformation:SetStackPolicy'));
+    expect(statements.flatMap((s) => asList(s.Resource)).sort()).toEqual(
+      ['qa-one', 'qa-two'].flatMap((name) => ['us-east-1', 'eu-west-1'].map((region) => `arn:aws:cloudformation:${region}:${ENV.account}:stack/${name}/*`)).sort(),
+    );
+  });
+
   describe('lets the pipeline role use the connection under the service prefix of its ARN', () => {
     const arns = {
       codeconnections: `arn:aws:codeconnections:${ENV.region}:${ENV.account}:connection/00000000-0000-0000-0000-000000000001`,
