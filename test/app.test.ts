@@ -86,7 +86,9 @@ describe.each(['dev', 'prod'] as const)('%s app tier', (envName) => {
       expect(listeners).toHaveLength(2);
       expect(listeners.find((l) => l.Port === 443)).toMatchObject({
         Protocol: 'HTTPS',
-        SslPolicy: expect.stringMatching(/^ELBSecurityPolicy-TLS13-/),
+        // Exactly this one: TLS 1.3 and 1.2 only, with the restricted ciphers. Other TLS13-named
+        // policies (ELBSecurityPolicy-TLS13-1-0-2021-06) still accept TLS 1.0.
+        SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-Res-2021-06',
         Certificates: [{ CertificateArn: { Ref: only(resources, 'AWS::CertificateManager::Certificate').id } }],
       });
       expect(listeners.find((l) => l.Port === 80)).toMatchObject({
