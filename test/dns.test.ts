@@ -150,6 +150,8 @@ describe.each(['dev', 'prod'] as const)('%s DNS', (envName) => {
     expect(alarms).toHaveLength(2);
     for (const alarm of alarms) {
       expect(alarm).toMatchObject({ Namespace: 'AWS/Route53', MetricName: 'HealthCheckStatus', Statistic: 'Minimum', Threshold: 1, ComparisonOperator: 'LessThanThreshold' });
+      // Route 53 publishes the status every minute while the check exists: silence is an outage, not health.
+      expect(alarm).toMatchObject({ TreatMissingData: 'breaching', EvaluationPeriods: 1, Period: 60 });
       expect(Object.values(checks)).toContainEqual(alarm.Dimensions[0].Value.Ref);
       for (const actions of [alarm.AlarmActions, alarm.OKActions]) {
         expect(actions[0]['Fn::GetStackOutput']).toMatchObject({ StackName: `${envName}-monitoring-us-east-1`, Region: 'us-east-1' });
