@@ -32,7 +32,13 @@ import moto_env  # noqa: E402,F401  (first: moto's environment and one model loa
 
 import boto3  # noqa: E402
 from moto.cloudformation.models import cloudformation_backends  # noqa: E402
-from moto.server import ThreadedMotoServer  # noqa: E402
+
+try:
+    from moto.server import ThreadedMotoServer  # noqa: E402
+except ImportError as missing:  # moto's server needs its [server] extra (Flask)
+    sys.exit("moto_stack_policies: %s: install moto's server: python3 -m pip install 'moto[server]==5.2.1'" % missing)
+if subprocess.run(["bash", "-c", "command -v aws"], capture_output=True, check=False).returncode != 0:
+    sys.exit("moto_stack_policies: no AWS CLI on PATH (CodeBuild's image has v2; here: python3 -m pip install awscli==1.45.11)")
 
 
 def free_port():
