@@ -183,7 +183,7 @@ describe('the execution policies', () => {
   it('act on roles, policies and instance profiles only under the environments\' names', () => {
     const iamStatements = statements.filter((s) => asList(s.Action).some((a) => a.startsWith('iam:')));
     const anywhere = ['ListIdentities', 'NoResourceLevelPermissions', 'ServiceLinkedRoles'];
-    for (const statement of iamStatements.filter((s) => !anywhere.some((sid) => s.Sid.startsWith(sid)))) {
+    for (const statement of iamStatements.filter((s) => !anywhere.some((sid) => (s.Sid ?? "").startsWith(sid)))) {
       const resources = asList(statement.Resource as string | string[]);
       expect({ sid: statement.Sid, unscoped: resources.filter((r) => !ENVIRONMENT_NAMES.some((e) => new RegExp(`^arn:aws:iam::\\*:(role|policy|instance-profile)/${e}-\\*$`).test(r))) }).toEqual({
         sid: statement.Sid,
@@ -191,10 +191,10 @@ describe('the execution policies', () => {
       });
     }
     // The unscoped ones list the account or name AWS's own paths.
-    expect(iamStatements.filter((s) => anywhere.some((sid) => s.Sid.startsWith(sid))).flatMap((s) => asList(s.Action)).sort()).toEqual(
+    expect(iamStatements.filter((s) => anywhere.some((sid) => (s.Sid ?? "").startsWith(sid))).flatMap((s) => asList(s.Action)).sort()).toEqual(
       expect.arrayContaining(['iam:CreateServiceLinkedRole']),
     );
-    for (const statement of iamStatements.filter((s) => s.Sid.startsWith('ServiceLinkedRoles'))) expect(statement.Resource).toBe('arn:aws:iam::*:role/aws-service-role/*');
+    for (const statement of iamStatements.filter((s) => (s.Sid ?? "").startsWith("ServiceLinkedRoles"))) expect(statement.Resource).toBe('arn:aws:iam::*:role/aws-service-role/*');
   });
 
   it('attach only the app\'s own policies and named AWS service policies', () => {
