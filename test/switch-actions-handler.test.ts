@@ -4,8 +4,8 @@ import { promisify } from 'node:util';
 
 // Runs the handlers of lib/lambda/switch_actions.py against AWS as moto serves it (botocore validates
 // every call against the service model), with botocore's Stubber only for what moto 5.2.1 lacks: AWS
-// Backup jobs, Secrets Manager StopReplicationToReplica, ARC Region switch GetPlanExecution, and DB
-// instance states moto never shows (it keeps instances "available" and applies changes at once).
+// Backup jobs, ARC Region switch GetPlanExecution, and DB instance states moto never shows (it keeps
+// instances "available" and applies changes at once).
 // test/support/moto_switch_actions.py builds each case's state and prints each run's outcome, the
 // calls it made and the state after it.
 const RUNNER = path.join(__dirname, 'support', 'moto_switch_actions.py');
@@ -16,7 +16,6 @@ const SCENARIO_TIMEOUT = 60_000;
 
 const ACCOUNT = '123456789012'; // moto's
 const WRITER_PARAMETER = { fence: 'prod-data-us-east-1-writer-endpoint', publish: 'prod-data-eu-west-1-writer-endpoint' };
-const SECRET = 'prod-data-us-east-1-credentials';
 const PRIMARY_ADDRESS = 'prod-data-us-east-1.aaaaaaaaaa.us-east-1.rds.amazonaws.com';
 
 interface Call {
@@ -198,8 +197,9 @@ describe('await-replication: before the promotion, the replica has received ever
 
 describe('publish-writer: the promoted instance becomes the region’s writer', () => {
   const ADDRESS = 'prod-data-eu-west-1.aaaaaaaaaa.eu-west-1.rds.amazonaws.com';
-  const CREDENTIALS = { username: 'app', password: 'not-a-real-password' };
-  let out: Record<string, { address: string; runs: Run[] }>;
+  const SECRET = 'prod-data-eu-west-1-credentials';
+  const LOGIN = { username: 'app', password: 'not-a-real-password' };
+  let out: Record<string, { address: string; key: string; runs: Run[] }>;
   let first: Run, second: Run;
   beforeAll(async () => {
     out = await scenario('publish-writer');
@@ -212,8 +212,8 @@ describe('publish-writer: the promoted instance becomes the region’s writer', 
     expect(names(run)).toEqual(['rds:DescribeDBInstances']);
     expect(run.state).toEqual({
       writerParameter: 'none',
-      secret: { PrimaryRegion: 'us-east-1', value: { ...CREDENTIALS, host: PRIMARY_ADDRESS } },
-      primarySecret: { PrimaryRegion: null, value: { ...CREDENTIALS, host: PRIMARY_ADDRESS } },
+      secret: { KmsKeyId: out.stillReplica.key, value: LOGIN },
+      otherSecret: { KmsKeyId: expect.stringMatching(/^arn:aws:kms:us-east-1:/), value: { ...LOGIN, host: PRIMARY_ADDRESS } },
     });
   });
 
@@ -236,28 +236,23 @@ describe('publish-writer: the promoted instance becomes the region’s writer', 
     expect(first.state.writerParameter).toBe(ADDRESS);
   });
 
-  it('stops the replication of the secret, whose primary is in the other region, before writing it here', () => {
-    expect(names(first).filter((name) => name.startsWith('secretsmanager:'))).toEqual([
-      'secretsmanager:DescribeSecret',
-      'secretsmanager:StopReplicationToReplica',
-      'secretsmanager:GetSecretValue',
-      'secretsmanager:PutSecretValue',
-    ]);
-    expect(callsTo(first, 'secretsmanager:StopReplicationToReplica')).toEqual([{ SecretId: SECRET }]);
-    expect(first.result?.replicationStopped).toBe(true);
-    // A standalone secret here now; the old primary keeps its own value.
-    expect(first.state.secret.PrimaryRegion).toBeNull();
-    expect(first.state.primarySecret.value).toEqual({ ...CREDENTIALS, host: PRIMARY_ADDRESS });
+  it('writes this region’s own secret, still encrypted with this region’s key, and nothing in the other region', () => {
+    expect(names(first).filter((name) => name.startsWith('secretsmanager'))).toEqual(['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue']);
+    expect(callsTo(first, 'secretsmanager:PutSecretValue')).toEqual([{ SecretId: SECRET, SecretString: expect.any(String), ClientRequestToken: expect.any(String) }]);
+    expect(first.state.secret.KmsKeyId).toBe(out.promoted.key);
+    expect(out.promoted.key).toMatch(/^arn:aws:kms:eu-west-1:/);
+    expect(first.calls.filter((c) => c.call.includes('@'))).toEqual([]);
+    expect(first.state.otherSecret.value).toEqual({ ...LOGIN, host: PRIMARY_ADDRESS });
   });
 
-  it('sets the secret’s host to the instance, keeping its other keys', () => {
-    expect(first.state.secret.value).toEqual({ ...CREDENTIALS, host: ADDRESS });
-    expect(first.result).toEqual({ action: 'publish-writer', writer: ADDRESS, parameterChanged: true, replicationStopped: true, secretChanged: true });
+  it('sets the secret’s host to the instance, keeping the login the rotation copied', () => {
+    expect(first.state.secret.value).toEqual({ ...LOGIN, host: ADDRESS });
+    expect(first.result).toEqual({ action: 'publish-writer', writer: ADDRESS, parameterChanged: true, secretChanged: true });
   });
 
   it('only reads on a second run', () => {
-    expect(names(second)).toEqual(['rds:DescribeDBInstances', 'ssm:GetParameter', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
-    expect(second.result).toEqual({ action: 'publish-writer', writer: ADDRESS, parameterChanged: false, replicationStopped: false, secretChanged: false });
+    expect(names(second)).toEqual(['rds:DescribeDBInstances', 'ssm:GetParameter', 'secretsmanager:GetSecretValue']);
+    expect(second.result).toEqual({ action: 'publish-writer', writer: ADDRESS, parameterChanged: false, secretChanged: false });
     expect(second.state).toEqual(first.state);
   });
 });
@@ -317,7 +312,6 @@ describe('the runner', () => {
       'backup:StartBackupJob',
       // Only where the instance must show a status moto never shows (it applies every change at once).
       'rds:DescribeDBInstances',
-      'secretsmanager:StopReplicationToReplica',
     ]);
     expect([...served].sort()).toEqual([
       'cloudwatch@us-east-1:GetMetricStatistics',
@@ -325,7 +319,6 @@ describe('the runner', () => {
       'rds:DescribeDBParameters',
       'rds:ModifyDBInstance',
       'rds:ModifyDBParameterGroup',
-      'secretsmanager:DescribeSecret',
       'secretsmanager:GetSecretValue',
       'secretsmanager:PutSecretValue',
       'ssm:GetParameter',

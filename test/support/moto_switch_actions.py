@@ -10,9 +10,6 @@ several times, and the scenario prints one JSON object: per case, each run's out
 What moto 5.2.1 does not implement answers from botocore's Stubber (which validates the parameters
 against the same model, and the canned response against the output shape):
 - AWS Backup ListBackupJobs and StartBackupJob ("Not yet implemented");
-- Secrets Manager StopReplicationToReplica (NotImplementedError): stubbed on a client whose other
-  operations moto serves, and its effect (the replica becomes a standalone secret here, with the
-  value it had) applied to moto's state, so the PutSecretValue after it meets a promoted secret;
 - arc-region-switch GetPlanExecution (no moto backend);
 - RDS DescribeDBInstances where an instance must show a state moto never shows (it keeps every
   instance "available" and applies every change at once: no "applying" parameter group, no "adding"
@@ -59,7 +56,10 @@ EXECUTION_ID = "execution-1"
 FENCE_STEP = "fence-deactivating-region"
 BACKUP_VAULT = f"prod-data-{STANDBY}-vault"
 BACKUP_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/prod-data-{STANDBY}-backup"
-SECRET = f"prod-data-{PRIMARY}-credentials"
+
+
+def secret_name(region):
+    return f"prod-data-{region}-credentials"
 
 
 def instance_id(region, generation=0):
@@ -231,38 +231,20 @@ def replica(world, region, identifier, source_arn, security_group=None, group=No
     )["DBInstance"]
 
 
-def credentials(world, host):
-    """The credentials secret, created in the founding region and replicated to the standby."""
-    world.admin("secretsmanager", PRIMARY).create_secret(
-        Name=SECRET,
-        SecretString=json.dumps({"username": "app", "password": "not-a-real-password", "host": host}),
-        AddReplicaRegions=[{"Region": STANDBY}],
-    )
+def credentials(world, region, value):
+    """`region`'s own credentials secret, encrypted with that region's key (lib/constructs/read-replica.ts,
+    primary-database.ts): its ARN."""
+    key = world.admin("kms", region).create_key(Description=f"prod-data-{region}")["KeyMetadata"]["Arn"]
+    world.admin("secretsmanager", region).create_secret(Name=secret_name(region), KmsKeyId=key, SecretString=json.dumps(value))
+    return key
 
 
 def secret_state(world, region):
     secrets = world.admin("secretsmanager", region)
-    return {"PrimaryRegion": secrets.describe_secret(SecretId=SECRET).get("PrimaryRegion"), "value": json.loads(secrets.get_secret_value(SecretId=SECRET)["SecretString"])}
-
-
-def promote_secret(world):
-    """StopReplicationToReplica's effect in moto's state: the local replica becomes a standalone secret with its value.
-
-    API_StopReplicationToReplica: "Removes the link between the replica secret and the primary secret and
-    promotes the replica to a primary secret in the replica Region."
-    """
-
-    def effect(SecretId):
-        local = world.admin("secretsmanager")
-        described = local.describe_secret(SecretId=SecretId)
-        primary = described.get("PrimaryRegion")
-        if not primary or primary == world.region:
-            raise RuntimeError(f"StopReplicationToReplica on {SecretId}, which is not a replica in {world.region}")
-        value = local.get_secret_value(SecretId=SecretId)["SecretString"]
-        world.admin("secretsmanager", primary).remove_regions_from_replication(SecretId=SecretId, RemoveReplicaRegions=[world.region])
-        local.create_secret(Name=described["Name"], SecretString=value)
-
-    return effect
+    return {
+        "KmsKeyId": secrets.describe_secret(SecretId=secret_name(region)).get("KmsKeyId"),
+        "value": json.loads(secrets.get_secret_value(SecretId=secret_name(region), VersionStage="AWSCURRENT")["SecretString"]),
+    }
 
 
 # --- fence -------------------------------------------------------------------------------------
@@ -482,34 +464,31 @@ PUBLISH_REGION = STANDBY  # the region being activated
 def publish_case(local_is_replica=False, status=None, runs=1):
     """The standby after promotion (a standalone instance, or still the replica); `status`: what DescribeDBInstances shows."""
     local = instance_id(PUBLISH_REGION)
-    env = {"WRITER_PARAMETER": writer_parameter(PUBLISH_REGION), "DB_INSTANCE_ID": local, "SECRET_ID": SECRET}
+    env = {"WRITER_PARAMETER": writer_parameter(PUBLISH_REGION), "DB_INSTANCE_ID": local, "SECRET_ID": secret_name(PUBLISH_REGION)}
     with case(PUBLISH_REGION, env) as world:
         source = standalone(world, PRIMARY, instance_id(PRIMARY))
         if local_is_replica:
             replica(world, PUBLISH_REGION, local, source["DBInstanceArn"])
         else:
             standalone(world, PUBLISH_REGION, local)
-        credentials(world, source["Endpoint"]["Address"])
+        # Each region's secret holds the one login (the rotation copies it); only the founding region's names a host.
+        login = {"username": "app", "password": "not-a-real-password"}
+        credentials(world, PRIMARY, {**login, "host": source["Endpoint"]["Address"]})
+        key = credentials(world, PUBLISH_REGION, login)
         world.admin("ssm").put_parameter(Name=writer_parameter(PUBLISH_REGION), Value="none", Type="String")
         if status:
             described = world.admin("rds").describe_db_instances(DBInstanceIdentifier=local)
             described.pop("ResponseMetadata")
             described["DBInstances"][0]["DBInstanceStatus"] = status
             world.replacements["rds"] = lambda: world.stubbed("rds", [("describe_db_instances", described)])
-
-        def secrets():
-            stop = world.stubbed("secretsmanager", [("stop_replication_to_replica", {"ARN": world.admin("secretsmanager").describe_secret(SecretId=SECRET)["ARN"]})], optional=True)
-            return PartlyStubbed(world.served("secretsmanager"), stop, {"stop_replication_to_replica": promote_secret(world)})
-
-        world.replacements["secretsmanager"] = secrets
-        out = {"address": world.admin("rds").describe_db_instances(DBInstanceIdentifier=local)["DBInstances"][0]["Endpoint"]["Address"], "runs": []}
+        out = {"address": world.admin("rds").describe_db_instances(DBInstanceIdentifier=local)["DBInstances"][0]["Endpoint"]["Address"], "key": key, "runs": []}
         for _ in range(runs):
             world.stubbers.clear()
             run = world.run(switch_actions.publish_writer_handler)
             run["state"] = {
                 "writerParameter": world.admin("ssm").get_parameter(Name=writer_parameter(PUBLISH_REGION))["Parameter"]["Value"],
                 "secret": secret_state(world, PUBLISH_REGION),
-                "primarySecret": secret_state(world, PRIMARY),
+                "otherSecret": secret_state(world, PRIMARY),
             }
             out["runs"].append(run)
         return out
