@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { REGIONS } from '../lib/config';
-import { HEALTH_ALARM_NAMES_OUTPUT } from '../lib/stacks/monitoring-stack';
+import { HEALTH_ALARM_NAMES_OUTPUT, planAlarmNames } from '../lib/stacks/monitoring-stack';
 import { synthesized } from './support/assembly';
 import { offlineConfig } from './support/synth';
 
@@ -16,8 +16,12 @@ describe.each(['dev', 'prod'] as const)('%s monitoring', (envName) => {
     const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
     const [topicId, topic] = ofType('AWS::SNS::Topic')[0];
     const [keyId, key] = ofType('AWS::KMS::Key')[0];
+    // The alarms that start an automatic activation: test/auto-activation.test.ts.
+    const { peerLost, replicationStopped } = planAlarmNames(config, region);
     const alarms: Record<string, any> = Object.fromEntries(
-      ofType('AWS::CloudWatch::Alarm').map(([, a]) => [a.Properties.AlarmName.replace(`${stackName}-`, ''), a.Properties]),
+      ofType('AWS::CloudWatch::Alarm')
+        .filter(([, a]) => ![peerLost, replicationStopped].includes(a.Properties.AlarmName))
+        .map(([, a]) => [a.Properties.AlarmName.replace(`${stackName}-`, ''), a.Properties]),
     );
     const t = config.alarms;
     const period = t.periodSeconds;

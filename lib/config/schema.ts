@@ -21,6 +21,18 @@ export function peerOf(region: RegionName): RegionName {
   return region === REGIONS[0] ? REGIONS[1] : REGIONS[0];
 }
 
+/**
+ * The region a Region switch trigger may activate in `config`'s state, or undefined for none: the
+ * standby, while the founding region holds the writer and `dns.regionSwitch.autoActivation` is on.
+ * Never the founding region: returning to it is a person's decision (docs/disaster-recovery.md).
+ */
+export function autoActivationTarget(config: {
+  readonly primaryRegion: RegionName;
+  readonly dns: { readonly regionSwitch: { readonly autoActivation: false | { readonly afterMinutes: number } } };
+}): RegionName | undefined {
+  return config.dns.regionSwitch.autoActivation !== false && config.primaryRegion === FOUNDING_REGION ? peerOf(FOUNDING_REGION) : undefined;
+}
+
 /** What an environment's name may look like: it starts every stack and resource name, so it is short and plain. */
 export const ENVIRONMENT_NAME = /^[a-z][a-z0-9]{1,11}$/;
 
@@ -270,6 +282,30 @@ export const environmentConfigSchema = z
           ],
           { message: 'must be { timeoutMinutes } or false' },
         ),
+        /**
+         * Automatic activation of the standby (eu-west-1) when, seen from the standby, the founding
+         * region has been lost for `afterMinutes`: its probe of us-east-1 has failed every minute and its
+         * replica has received nothing for as long. A Region switch trigger starts that activation with no
+         * approval step and never activates us-east-1: fail-back stays a person's act. `false`: only a
+         * person starts a switch. On unless set (docs/disaster-recovery.md, "Automatic activation").
+         */
+        autoActivation: z
+          .union(
+            [
+              z.literal(false),
+              z.strictObject({
+                /** Minutes both signals must agree before the trigger fires: one-minute probes and replica lag, 2–60. */
+                afterMinutes: z
+                  .number({ message: 'must be a whole number of minutes from 2 to 60' })
+                  // A refinement, not .int(): inside the union, .int() would report only the union's message.
+                  .refine(Number.isInteger, { message: 'must be a whole number of minutes from 2 to 60' })
+                  .min(2, { message: 'must be a whole number of minutes from 2 to 60: one failed probe is not an outage' })
+                  .max(60, { message: 'must be a whole number of minutes from 2 to 60' }),
+              }),
+            ],
+            { message: 'must be { afterMinutes } or false' },
+          )
+          .default({ afterMinutes: 5 }),
       }),
     }),
     /** Days every log group (flow logs, database logs, …) keeps its events: a CloudWatch Logs period of at least 365. */
@@ -355,6 +391,14 @@ export const environmentConfigSchema = z
         code: 'custom',
         path: ['dns', 'regionSwitch', 'approval'],
         message: 'must be { timeoutMinutes } where protectStatefulResources is true: a switch promotes a database and cannot be undone, so a second person approves it',
+      });
+    }
+    const auto = config.dns.regionSwitch.autoActivation;
+    if (auto !== false && auto.afterMinutes >= config.dns.regionSwitch.recoveryTimeObjectiveMinutes) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dns', 'regionSwitch', 'autoActivation', 'afterMinutes'],
+        message: `(${auto.afterMinutes}) must be below dns.regionSwitch.recoveryTimeObjectiveMinutes (${config.dns.regionSwitch.recoveryTimeObjectiveMinutes}): detection alone would use the whole objective`,
       });
     }
     if (config.name === 'prod') {

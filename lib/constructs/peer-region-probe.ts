@@ -25,6 +25,11 @@ export interface PeerRegionProbeProps {
   readonly artifactRetention: Duration;
   /** What happens to the artifact key and bucket when they leave the stack. */
   readonly removalPolicy: RemovalPolicy;
+  /**
+   * Adds {@link PeerRegionProbe.lostAlarm}: the other region failed every probe for this long, the
+   * probe's half of the evidence that starts an automatic activation of this region. @default no such alarm
+   */
+  readonly lostAfter?: { readonly alarmName: string; readonly minutes: number };
 }
 
 /** Probes once a minute; a failed run is one breaching data point. */
@@ -41,6 +46,8 @@ export class PeerRegionProbe extends Construct {
   public readonly canary: synthetics.Canary;
   /** Fires when the other region fails `failureThreshold` probes in a row. */
   public readonly alarm: cloudwatch.Alarm;
+  /** Fires when the other region failed every probe for `lostAfter.minutes`; undefined without `lostAfter`. */
+  public readonly lostAlarm?: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: PeerRegionProbeProps) {
     super(scope, id);
@@ -91,6 +98,23 @@ export class PeerRegionProbe extends Construct {
     const notify = new actions.SnsAction(props.topic);
     this.alarm.addAlarmAction(notify);
     this.alarm.addOkAction(notify);
+
+    if (props.lostAfter) {
+      this.lostAlarm = this.canary
+        .metricSuccessPercent({ statistic: cloudwatch.Stats.AVERAGE, period: PROBE_INTERVAL })
+        .createAlarm(this, 'LostAlarm', {
+          alarmName: props.lostAfter.alarmName,
+          alarmDescription: `${props.url} failed every probe from ${Stack.of(this).region} for ${props.lostAfter.minutes} min: with the replica's silence, the Region switch plan activates ${Stack.of(this).region} by itself (docs/disaster-recovery.md)`,
+          threshold: 100,
+          comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+          evaluationPeriods: props.lostAfter.minutes,
+          datapointsToAlarm: props.lostAfter.minutes,
+          // Unlike the paging alarm: a switch starts only on evidence, and a probe that does not run gives none.
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        });
+      this.lostAlarm.addAlarmAction(notify);
+      this.lostAlarm.addOkAction(notify);
+    }
   }
 
   /** What a canary needs (CloudWatch Synthetics' documented role): its artifacts, its logs, its metrics. */

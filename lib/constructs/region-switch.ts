@@ -20,6 +20,30 @@ export interface RegionSwitchRegion {
   readonly recordSetIdentifier: string;
 }
 
+/** A CloudWatch alarm the plan reads: by its name and by its ARN, whose region is where ARC reads it. */
+export interface PlanAlarm {
+  /** The alarm's name, which is also its key in the plan's associated alarms. */
+  readonly name: string;
+  /** The alarm's ARN. */
+  readonly arn: string;
+}
+
+/** A trigger that activates the standby by itself when every condition alarm is in ALARM. */
+export interface RegionSwitchAutoActivation {
+  /** The region the trigger activates: must be the plan's standby, never its primary. */
+  readonly targetRegion: string;
+  /** Alarms that must all be in ALARM (1–10): independent evidence that the primary is lost. */
+  readonly conditions: readonly PlanAlarm[];
+  /** How the evidence reads, for the trigger's description. */
+  readonly description: string;
+}
+
+/**
+ * At most one automatic activation a day. After one, the standby is active and stays so: what follows
+ * (fencing the old region when it answers, recording the switch in config, fail-back) is people's work.
+ */
+export const AUTO_ACTIVATION_MIN_MINUTES_BETWEEN = 24 * 60;
+
 export interface RegionSwitchProps {
   /** The plan's name: 1–32 letters, digits and inner hyphens. */
   readonly planName: string;
@@ -36,8 +60,15 @@ export interface RegionSwitchProps {
   readonly recordName: string;
   /** The recovery time objective the plan reports executions against. */
   readonly recoveryTimeObjectiveMinutes: number;
-  /** The person's approval each workflow starts with, or `false` for none: the workflows then start by fencing. */
+  /**
+   * The person's approval each workflow starts with, or `false` for none: the workflows then start by
+   * fencing. The workflow that `autoActivation` starts has none either way: a trigger waits for no one.
+   */
   readonly approval: RegionSwitchApproval | false;
+  /** The trigger that activates the standby by itself. @default none: only a person starts an execution */
+  readonly autoActivation?: RegionSwitchAutoActivation;
+  /** Each region's application health alarm, located in the region it describes. @default none */
+  readonly applicationHealthAlarms?: readonly PlanAlarm[];
 }
 
 /** The manual approval step that opens each activation workflow. */
@@ -113,6 +144,11 @@ export class RegionSwitch extends Construct {
     super(scope, id);
     checkName('regionSwitchPlan', props.planName);
     this.regions = [props.primary.region, props.standby.region];
+    const auto = props.autoActivation;
+    if (auto && auto.targetRegion !== props.standby.region) {
+      throw new Error(`A trigger may only activate the standby ${props.standby.region}, not ${auto.targetRegion}: returning to ${props.primary.region} is a person's decision`);
+    }
+    if (auto && (auto.conditions.length < 1 || auto.conditions.length > 10)) throw new Error(`A trigger takes 1 to 10 conditions, not ${auto.conditions.length}`);
     const planArn = regionSwitchPlanArn(this, props.planName);
 
     if (props.approval) this.approvalRole = props.approval.role ?? this.createApprovalRole(props.planName, planArn);
@@ -134,9 +170,41 @@ export class RegionSwitch extends Construct {
       primaryRegion: props.primary.region,
       recoveryTimeObjectiveMinutes: props.recoveryTimeObjectiveMinutes,
       workflows: [this.activation(props, props.primary, props.standby), this.activation(props, props.standby, props.primary), this.postRecovery(props)],
+      ...this.alarmsAndTriggers(props),
     });
     // The plan evaluates its role's permissions; let them exist first.
     this.plan.node.addDependency(policy);
+  }
+
+  /**
+   * The plan's alarms and trigger. Each alarm is named by its ARN, which carries the region it lives in:
+   * ARC's sample policy for application health alarms grants `cloudwatch:DescribeAlarms` on one alarm ARN
+   * per region ("arn:aws:cloudwatch:us-east-1:…:alarm:app-health-primary", "…:us-west-2:…:alarm:app-health-secondary",
+   * https://docs.aws.amazon.com/r53recovery/latest/dg/security_iam_region_switch_cloudwatch.html), so ARC
+   * reads each alarm in its own region; a trigger that must fire while the primary region is down reads
+   * only alarms in the standby. Each key is the alarm's own name, which the trigger's conditions name
+   * (`associatedAlarmName`); `red` is the ALARM state (API_TriggerCondition: "Valid values include green and red").
+   */
+  private alarmsAndTriggers(props: RegionSwitchProps): Pick<arc.CfnPlanProps, 'associatedAlarms' | 'triggers'> {
+    const auto = props.autoActivation;
+    const associated = [
+      ...(props.applicationHealthAlarms ?? []).map((alarm) => [alarm.name, { alarmType: 'applicationHealth', resourceIdentifier: alarm.arn }] as const),
+      ...(auto?.conditions ?? []).map((alarm) => [alarm.name, { alarmType: 'trigger', resourceIdentifier: alarm.arn }] as const),
+    ];
+    return {
+      ...(associated.length > 0 && { associatedAlarms: Object.fromEntries(associated) }),
+      ...(auto && {
+        triggers: [
+          {
+            action: 'activate',
+            targetRegion: auto.targetRegion,
+            description: auto.description,
+            conditions: auto.conditions.map((alarm) => ({ associatedAlarmName: alarm.name, condition: 'red' })),
+            minDelayMinutesBetweenExecutions: AUTO_ACTIVATION_MIN_MINUTES_BETWEEN,
+          },
+        ],
+      }),
+    };
   }
 
   /** The workflow that activates `target` and deactivates `other`. */
@@ -149,7 +217,10 @@ export class RegionSwitch extends Construct {
       workflowTargetRegion: target.region,
       workflowDescription: `Make ${target.region} the active region and ${other.region} passive`,
       steps: [
-        ...this.approvalSteps(props.approval),
+        // A trigger starts the workflow of its target region (the trigger names only the action and
+        // the region, API_Trigger), and an approval step has no ungraceful setting to skip it
+        // (API_ExecutionApprovalConfiguration: approvalRole, timeoutMinutes): the triggered workflow has none.
+        ...(props.autoActivation?.targetRegion === target.region ? [] : this.approvalSteps(props.approval)),
         {
           name: fence,
           description: 'The deactivated region stops taking writes at the database: no writer in its parameter, its writer read-only and unreachable',
@@ -304,6 +375,7 @@ export class RegionSwitch extends Construct {
 
   private createExecutionPolicy(props: RegionSwitchProps, planArn: string): iam.ManagedPolicy {
     const both = [props.primary, props.standby];
+    const alarmArns = [...(props.applicationHealthAlarms ?? []), ...(props.autoActivation?.conditions ?? [])].map((alarm) => alarm.arn);
     const policy = new iam.ManagedPolicy(this, 'ExecutionPolicy', {
       description: `What the blocks of ${props.planName} call, on its resources only`,
       roles: [this.executionRole],
@@ -322,6 +394,8 @@ export class RegionSwitch extends Construct {
         new iam.PolicyStatement({ actions: ['autoscaling:UpdateAutoScalingGroup'], resources: both.map((r) => r.autoScalingGroupArn) }),
         new iam.PolicyStatement({ actions: ['autoscaling:DescribeAutoScalingGroups'], resources: ['*'] }),
         new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricStatistics'], resources: ['*'], conditions: { StringEquals: { 'cloudwatch:namespace': 'AWS/AutoScaling' } } }),
+        // Application health and trigger alarms: security_iam_region_switch_cloudwatch.html
+        ...(alarmArns.length > 0 ? [new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms', 'cloudwatch:DescribeAlarmHistory'], resources: alarmArns })] : []),
         // Route 53 health check: security_iam_region_switch_route53.html
         new iam.PolicyStatement({ actions: ['route53:ListResourceRecordSets'], resources: [Arn.format({ service: 'route53', region: '', account: '', resource: 'hostedzone', resourceName: props.hostedZoneId }, Stack.of(this))] }),
       ],

@@ -58,7 +58,16 @@ export interface RegionalAlarmsProps {
   readonly namePrefix: string;
   /** The dashboard's name. */
   readonly dashboardName: string;
+  /**
+   * With `isReplica`, adds {@link RegionalAlarms.replicationStoppedAlarm}: the replica has replayed
+   * nothing for this many minutes, the database's half of the evidence that starts an automatic
+   * activation of this region. @default no such alarm
+   */
+  readonly replicationStoppedAfterMinutes?: number;
 }
+
+/** The purpose (name suffix) of the alarm that the replica has replayed nothing for a while. */
+export const REPLICATION_STOPPED_ALARM = 'replication-stopped';
 
 /** One paging alarm. */
 interface AlarmSpec {
@@ -87,6 +96,11 @@ export class RegionalAlarms extends Construct {
   public readonly alarmNames: string[] = [];
   /** The region's dashboard. */
   public readonly dashboard: cloudwatch.Dashboard;
+  /**
+   * Fires when the replica has replayed nothing for `replicationStoppedAfterMinutes`; undefined
+   * without it. Not one of `alarms`: it starts a switch instead of describing this region's health.
+   */
+  public readonly replicationStoppedAlarm?: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: RegionalAlarmsProps) {
     super(scope, id);
@@ -252,6 +266,13 @@ export class RegionalAlarms extends Construct {
       this.alarms[purpose] = alarm;
     }
 
+    if (props.replicationStoppedAfterMinutes !== undefined) {
+      if (!props.isReplica) throw new Error('replicationStoppedAfterMinutes needs a read replica');
+      this.replicationStoppedAlarm = this.replicationStopped(props, props.replicationStoppedAfterMinutes);
+      this.replicationStoppedAlarm.addAlarmAction(notify);
+      this.replicationStoppedAlarm.addOkAction(notify);
+    }
+
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: props.dashboardName,
       defaultInterval: Duration.hours(3),
@@ -270,6 +291,36 @@ export class RegionalAlarms extends Construct {
           3,
         ),
       ],
+    });
+  }
+
+  /**
+   * `ReplicaLag` is how far the replica's last replayed transaction lies behind: with the source gone it
+   * grows by a minute every minute, so reaching `minutes` means nothing arrived for that long. A
+   * negative lag (how RDS reports a replication that is not running, for some engines) counts the same.
+   * Without datapoints the instance is no replica any more (promoted): no evidence, so the trigger
+   * that reads this alarm cannot start a second activation.
+   */
+  private replicationStopped(props: RegionalAlarmsProps, minutes: number): cloudwatch.Alarm {
+    const lag = new cloudwatch.Metric({
+      namespace: 'AWS/RDS',
+      metricName: 'ReplicaLag',
+      dimensionsMap: { DBInstanceIdentifier: props.databaseInstanceIdentifier },
+      statistic: cloudwatch.Stats.MAXIMUM,
+      period: Duration.minutes(1),
+    });
+    return new cloudwatch.MathExpression({
+      expression: `IF(lag < 0 OR lag >= ${minutes * 60}, 1, 0)`,
+      usingMetrics: { lag },
+      label: `replica silent for ${minutes} min`,
+      period: Duration.minutes(1),
+    }).createAlarm(this, REPLICATION_STOPPED_ALARM, {
+      alarmName: checkName('alarm', `${props.namePrefix}-${REPLICATION_STOPPED_ALARM}`),
+      alarmDescription: `The replica has replayed nothing from the writer's region for ${minutes} min: with the probe's failures, the Region switch plan activates this region by itself (docs/disaster-recovery.md)`,
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
   }
 }

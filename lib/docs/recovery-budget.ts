@@ -2,16 +2,26 @@ import { PROBE_INTERVAL } from '../constructs/peer-region-probe';
 import { STEP_TIMEOUT_MINUTES, UNGRACEFUL_MINIMUM_CAPACITY_PERCENT } from '../constructs/region-switch';
 import { REPLICATION_CATCH_UP, SWITCH_ACTION_TIMEOUT } from '../constructs/switch-actions';
 import { WRITER_CACHE_SECONDS } from '../constructs/web-server-user-data';
-import { ALIAS_TTL_SECONDS, ENVIRONMENT_NAMES, failoverTimings, loadConfig, type EnvironmentConfig } from '../config';
+import { ALIAS_TTL_SECONDS, autoActivationTarget, ENVIRONMENT_NAMES, failoverTimings, FOUNDING_REGION, loadConfig, peerOf, type EnvironmentConfig, type RegionName } from '../config';
 
 /**
- * How long the plan's approval step waits for a person, or undefined where the plan has no
- * approval step. The one place the docs read `dns.regionSwitch.approval`, so a change
- * to that setting's shape touches one line here.
+ * How long the approval step of the workflow that activates `activating` (by default the standby, the
+ * one an outage needs) waits for a person, or undefined where that workflow has none: no approval in
+ * config, or the workflow a trigger starts. The one place the docs read `dns.regionSwitch.approval`,
+ * so a change to that setting's shape touches one line here.
  */
-export function approvalTimeoutMinutes(config: EnvironmentConfig): number | undefined {
+export function approvalTimeoutMinutes(config: EnvironmentConfig, activating: RegionName = peerOf(FOUNDING_REGION)): number | undefined {
   const { approval } = config.dns.regionSwitch;
-  return approval === false ? undefined : approval.timeoutMinutes;
+  return approval === false || autoActivationTarget(config) === activating ? undefined : approval.timeoutMinutes;
+}
+
+/**
+ * Minutes both signals must agree before the plan's trigger activates the standby, or undefined where
+ * no trigger does (off in config). The one place the docs read `dns.regionSwitch.autoActivation`.
+ */
+export function autoActivationMinutes(config: EnvironmentConfig): number | undefined {
+  const auto = config.dns.regionSwitch.autoActivation;
+  return auto === false ? undefined : auto.afterMinutes;
 }
 
 /** Each switch-action Lambda run's timeout (lib/constructs/switch-actions.ts), in seconds. */
@@ -50,7 +60,7 @@ export const EXPECTED_MINUTES: Readonly<Record<Phase, Estimate>> = {
   decide: { minutes: () => EXPECTED_DECISION_MINUTES, reason: 'on-call reads the page and runs steps 1–5 of the runbook: two checks, the replica lag, the plan ARN, the start' },
   approve: {
     minutes: (c) => (approvalTimeoutMinutes(c) === undefined ? 0 : EXPECTED_APPROVAL_MINUTES),
-    reason: 'a second person, paged with the first, approves; no approval step in dev',
+    reason: 'a second person, paged with the first, approves; no approval step in dev, nor in the eu-west-1 workflow where a trigger starts it (test, prod)',
   },
   fence: { minutes: () => 2, reason: 'two runs one 1-min retry interval apart: the first asks RDS, the second confirms `in-sync` and the fenced group `active`' },
   'await-replication': {
@@ -69,6 +79,8 @@ export const EXPECTED_MINUTES: Readonly<Record<Phase, Estimate>> = {
 
 /** The plan's steps an ungraceful execution runs to traffic (fence, await-replication and backup are skipped). */
 const UNGRACEFUL_STEPS: readonly Phase[] = ['approve', 'promote', 'publish-writer', 'scale-app', 'shift-dns'];
+/** The steps a triggered execution runs to traffic, ungraceful: no approval step in the triggered workflow. */
+const AUTOMATIC_STEPS: readonly Phase[] = ['promote', 'publish-writer', 'scale-app', 'shift-dns'];
 /** The plan's steps a graceful execution runs to traffic (backup runs beside shift-dns and ends with it). */
 const GRACEFUL_STEPS: readonly Phase[] = ['approve', 'fence', 'await-replication', 'promote', 'publish-writer', 'scale-app', 'shift-dns'];
 
@@ -103,6 +115,31 @@ export interface RecoveryBudget {
   readonly expectedGracefulMinutes: number;
   /** The plan's recovery time objective. */
   readonly rtoMinutes: number;
+}
+
+/** The automatic path of one environment, where a trigger activates the standby: expected minutes from the outage. */
+export interface AutomaticRecovery {
+  /** Config `dns.regionSwitch.autoActivation.afterMinutes`: how long both signals must agree. */
+  readonly afterMinutes: number;
+  /** Both trigger alarms in ALARM: the later of N failed one-minute probes and N minutes of replica silence, plus CloudWatch's delay. */
+  readonly detectionMinutes: number;
+  /** The standby's writer takes writes (through its own name): detection, promote, publish-writer; no approval step. */
+  readonly writesMinutes: number;
+  /** Every client on the standby: detection, the plan's steps to DNS (ungraceful), one alias TTL. */
+  readonly trafficMinutes: number;
+  /** The same if ARC runs the triggered execution graceful: the fence times out and a person switches it to ungraceful. */
+  readonly trafficIfGracefulMinutes: number;
+}
+
+/** The automatic path's expected figures, or undefined where config turns the trigger off. */
+export function automaticRecovery(config: EnvironmentConfig): AutomaticRecovery | undefined {
+  const afterMinutes = autoActivationMinutes(config);
+  if (afterMinutes === undefined) return undefined;
+  const detectionMinutes = afterMinutes + Math.ceil(EXPECTED_METRIC_DELAY_SECONDS / 60);
+  const writesMinutes = detectionMinutes + expectedSum(config, ['promote', 'publish-writer']);
+  const trafficMinutes = detectionMinutes + expectedSum(config, AUTOMATIC_STEPS) + EXPECTED_MINUTES['dns-ttl'].minutes(config);
+  const trafficIfGracefulMinutes = trafficMinutes + STEP_TIMEOUT_MINUTES['fence-deactivating-region'] + EXPECTED_MINUTES.decide.minutes(config);
+  return { afterMinutes, detectionMinutes, writesMinutes, trafficMinutes, trafficIfGracefulMinutes };
 }
 
 /** The recovery-time budget of one environment. */
@@ -165,7 +202,7 @@ export function recoveryBudgetTable(): string {
     row('1. Detection: Route 53 marks the active region unhealthy (its alarm pages one 60 s period later)', (b, c) => `${b.detectionSeconds} s (${c.dns.healthCheckIntervalSeconds} s × ${c.dns.healthCheckFailureThreshold})`, `config \`dns.healthCheckIntervalSeconds\` × \`healthCheckFailureThreshold\` (Route 53's request interval and failure threshold, ${SOURCES.route53Values})`),
     row("1. Detection: the other region's probe alarm pages", (b, c) => cell(`${b.probeAlarmMinutes} min`, c, 'page'), `\`healthCheckFailureThreshold\` failed one-minute probes in a row (lib/constructs/peer-region-probe.ts). ${estimate('page')}`),
     row('2. Decide, then start the plan', (_b, c) => cell('not bounded', c, 'decide'), `a person; nothing in config or the plan limits it. ${estimate('decide')}`),
-    row('3. `approve`', (b, c) => (b.approvalMinutes === undefined ? 'no approval step' : cell(`≤ ${b.approvalMinutes} min`, c, 'approve')), `config \`dns.regionSwitch.approval.timeoutMinutes\` (read by \`approvalTimeoutMinutes()\`, lib/docs/recovery-budget.ts): the execution fails if no one approves within it; \`approval: false\` (dev) has no approval step. ${estimate('approve')}`),
+    row('3. `approve`', (b, c) => (b.approvalMinutes === undefined ? 'no approval step' : cell(`≤ ${b.approvalMinutes} min`, c, 'approve')), `config \`dns.regionSwitch.approval.timeoutMinutes\` (read by \`approvalTimeoutMinutes()\`, lib/docs/recovery-budget.ts): the execution fails if no one approves within it; \`approval: false\` (dev) has no approval step, and neither has the eu-west-1 workflow while \`autoActivation\` is on (a trigger waits for no one; fail-back to us-east-1 keeps it). ${estimate('approve')}`),
     row('4. `fence-deactivating-region` (graceful only)', step('fence', t['fence-deactivating-region']), `step timeout; each run ≤ ${SWITCH_ACTION_TIMEOUT_SECONDS} s (Lambda timeout), rerun "if it does not succeed within" the 1-min retry interval (${SOURCES.lambdaBlock}). ${estimate('fence')}`),
     row('5. `await-replication` (graceful only)', step('await-replication', t['await-replication']), `step timeout; retried every minute until the source's \`OldestReplicationSlotLag\` (WAL its replica has not yet received; "Each read replica has its own physical slot on the source DB instance", ${SOURCES.rdsSlots}) reached 0 in ${REPLICATION_CATCH_UP.samples} whole minute that began ≥ ${REPLICATION_CATCH_UP.settleSeconds} s after the fence. Not the replica's \`ReplicaLag\`, which on an idle source "reports a replication lag of up to five minutes" (${SOURCES.rdsIdleLag}). ${estimate('await-replication')}`),
     row('6. `promote-database`', step('promote', t['promote-database']), `step timeout. AWS gives no figure: "The promotion process can take several minutes or longer to complete, depending on the size of the read replica" (${SOURCES.rdsPromote}); no measured range yet. ${estimate('promote')}`),
@@ -201,6 +238,25 @@ export function recoverySummaryTable(): string {
   ].join('\n');
 }
 
+/**
+ * The README's summary of the automatic path: when the trigger fires, when the standby takes writes and
+ * when every client is on it, per environment, each with where it comes from.
+ */
+export function automaticRecoveryTable(): string {
+  const autos = ENVIRONMENT_NAMES.map((envName) => ({ envName, config: loadConfig(envName) })).map(({ envName, config }) => ({ envName, auto: automaticRecovery(config), rto: config.dns.regionSwitch.recoveryTimeObjectiveMinutes }));
+  const row = (what: string, value: (a: AutomaticRecovery, rto: number) => string, source: string) =>
+    `| ${what} | ${autos.map(({ auto, rto }) => (auto === undefined ? 'off: a person starts the plan' : value(auto, rto))).join(' | ')} | ${source} |`;
+  return [
+    `| automatic path (expected, from the outage) | ${autos.map((a) => a.envName).join(' | ')} | where the figures come from |`,
+    `|---|${autos.map(() => '---|').join('')}---|`,
+    row('Detection: the trigger\'s two alarms in eu-west-1 are in ALARM', (a) => `~${a.detectionMinutes} min (N = ${a.afterMinutes})`, `config \`dns.regionSwitch.autoActivation.afterMinutes\` (N): N failed one-minute probes of us-east-1 (\`probe-us-east-1-lost\`) and N minutes without a replayed transaction (\`replication-stopped\`), + ~${EXPECTED_METRIC_DELAY_SECONDS} s until CloudWatch has the last datapoint. How soon ARC starts the execution once both are red: not documented`),
+    row('Writes accepted in eu-west-1 (its own name)', (a) => `~${a.writesMinutes} min`, `detection + \`promote-database\` + \`publish-writer\` (estimates: [the budget](docs/disaster-recovery.md#how-long-a-switch-may-take-the-recovery-time-budget)); the triggered workflow has no approval step; instances reread the writer within ${WRITER_CACHE_SECONDS} s`),
+    row('Traffic moved: every client on eu-west-1', (a) => `~${a.trafficMinutes} min`, `detection + the plan's steps to DNS, ungraceful (promote, publish, scale, DNS) + one alias TTL (${ALIAS_TTL_SECONDS} s)`),
+    row('If ARC runs the triggered execution graceful (not documented)', (a) => `~${a.trafficIfGracefulMinutes} min`, `the fence in us-east-1 fails after its ${STEP_TIMEOUT_MINUTES['fence-deactivating-region']}-min timeout and the execution pauses until a person switches it to ungraceful (~${EXPECTED_DECISION_MINUTES} min): [If the execution pauses](docs/disaster-recovery.md#if-the-execution-pauses)`),
+    row('Fits the objective (ungraceful)?', (a, rto) => (a.trafficMinutes <= rto ? `yes: ${rto - a.trafficMinutes} min to spare` : `no: ${a.trafficMinutes - rto} min over`), 'config `dns.regionSwitch.recoveryTimeObjectiveMinutes`'),
+  ].join('\n');
+}
+
 /** What one phase of the timeline does to each name: `<domain>`, `eu-west-1.<domain>`, `us-east-1.<domain>`. */
 interface Moment {
   readonly after: Phase | 'outage' | 'detection';
@@ -230,7 +286,7 @@ const TIMELINE: readonly Moment[] = [
   { after: 'decide', what: 'on-call has decided and started the plan (ungraceful)', domain: 'reads and writes fail', standby: 'reads; writes refused', primary: 'reads and writes fail' },
   {
     after: 'approve',
-    what: 'approved (dev: no approval step); `promote-database` starts, fence and await-replication skipped. RDS reboots the replica during the promotion',
+    what: 'approved, where the workflow has an approval step; `promote-database` starts, fence and await-replication skipped. RDS reboots the replica during the promotion',
     domain: 'reads and writes fail',
     standby: 'reads fail while the instance reboots (`/health` 503); writes refused',
     primary: 'reads and writes fail',

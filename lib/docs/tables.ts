@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ENVIRONMENT_NAMES, failoverTimings, loadConfig } from '../config';
 import { configReferenceTable } from './config-reference';
-import { recoveryBudgetTable, recoverySummaryTable } from './recovery-budget';
+import { automaticRecoveryTable, recoveryBudgetTable, recoverySummaryTable } from './recovery-budget';
 
 /** A table generated from the config into a Markdown file, between two marker comments. */
 export interface GeneratedTable {
@@ -30,6 +30,7 @@ export const GENERATED_TABLES: readonly GeneratedTable[] = [
   { file: 'docs/architecture.md', name: 'failover-timings', render: failoverTable },
   { file: 'docs/disaster-recovery.md', name: 'recovery-budget', render: recoveryBudgetTable },
   { file: 'README.md', name: 'recovery-summary', render: recoverySummaryTable },
+  { file: 'README.md', name: 'automatic-recovery', render: automaticRecoveryTable },
 ];
 
 const ROOT = path.resolve(__dirname, '..', '..');

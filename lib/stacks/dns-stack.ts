@@ -3,13 +3,14 @@ import type * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { FOUNDING_REGION, peerOf, type RegionName } from '../config';
+import { autoActivationTarget, FOUNDING_REGION, peerOf, type RegionName } from '../config';
 import { FailoverDns, failoverSetIdentifier } from '../constructs/failover-dns';
 import { PlanHealthChecks } from '../constructs/plan-health-checks';
-import { RegionSwitch, type RegionSwitchRegion } from '../constructs/region-switch';
+import { RegionSwitch, type PlanAlarm, type RegionSwitchAutoActivation, type RegionSwitchRegion } from '../constructs/region-switch';
 import { SWITCH_ACTIONS, type SwitchAction } from '../constructs/switch-actions';
 import { instanceArn, instanceIdentifierOf, regionSwitchPlanName, switchActionPrefix } from './data-stack';
 import type { AppStack } from './app-stack';
+import { planAlarmNames } from './monitoring-stack';
 import { ServiceStack, type ServiceStackProps } from './service-stack';
 
 export interface DnsStackProps extends Omit<ServiceStackProps, 'service' | 'stateful' | 'region' | 'location'> {
@@ -72,6 +73,8 @@ export class DnsStack extends ServiceStack {
       recordName: dns.domainName,
       recoveryTimeObjectiveMinutes: dns.regionSwitch.recoveryTimeObjectiveMinutes,
       approval: dns.regionSwitch.approval,
+      autoActivation: this.autoActivation(),
+      applicationHealthAlarms: [first, second].map((region) => this.planAlarm(region, planAlarmNames(this.config, region).applicationHealth)),
     });
 
     // Which of the plan's checks serves which region: ARC says, not the order of PlanHealthChecks.
@@ -96,5 +99,28 @@ export class DnsStack extends ServiceStack {
       naming: this.names,
       activeRegionHealthCheckIds: Object.fromEntries([first, second].map((region) => [region, planHealthChecks.healthCheckIdOf(region)])),
     });
+  }
+
+  /** A monitoring stack's alarm by name, in the region that holds it (named, not referenced: see planAlarmNames). */
+  private planAlarm(region: RegionName, name: string): PlanAlarm {
+    return { name, arn: Arn.format({ service: 'cloudwatch', region, resource: 'alarm', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME }, this) };
+  }
+
+  /**
+   * The trigger, while config turns it on and the founding region holds the writer: it activates the
+   * standby when the standby's two views of the founding region agree it is lost (its probe over the
+   * internet, its replica over RDS replication). Both alarms live in the standby, which ARC reads while the
+   * founding region is down; none in us-east-1, where Route 53's own metrics are and the outage is.
+   */
+  private autoActivation(): RegionSwitchAutoActivation | undefined {
+    const target = autoActivationTarget(this.config);
+    const auto = this.config.dns.regionSwitch.autoActivation;
+    if (target === undefined || auto === false) return undefined;
+    const names = planAlarmNames(this.config, target);
+    return {
+      targetRegion: target,
+      conditions: [this.planAlarm(target, names.peerLost), this.planAlarm(target, names.replicationStopped)],
+      description: `${peerOf(target)} lost for ${auto.afterMinutes} min, seen from ${target}: every probe failed and its replica received nothing`,
+    };
   }
 }

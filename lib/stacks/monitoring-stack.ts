@@ -1,10 +1,11 @@
 import { CfnOutput, Duration, Size } from 'aws-cdk-lib';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { regionalDomainName, type EnvironmentConfig, type RegionName } from '../config';
+import { autoActivationTarget, peerOf as peerOfRegion, regionalDomainName, type EnvironmentConfig, type RegionName } from '../config';
+import { Naming } from '../naming';
 import { AlertTopic } from '../constructs/alert-topic';
 import { PeerRegionProbe } from '../constructs/peer-region-probe';
-import { RegionalAlarms, type AlarmThresholds } from '../constructs/regional-alarms';
+import { RegionalAlarms, REPLICATION_STOPPED_ALARM, type AlarmThresholds } from '../constructs/regional-alarms';
 import type { AppStack } from './app-stack';
 import type { DatabaseEndpoint } from './data-stack';
 import { ServiceStack, type ServiceStackProps } from './service-stack';
@@ -14,6 +15,25 @@ import { ServiceStack, type ServiceStackProps } from './service-stack';
  * database: what the pipeline's check after this region's wave requires to be OK.
  */
 export const HEALTH_ALARM_NAMES_OUTPUT = 'HealthAlarmNames';
+
+/** The names of the alarms a region's monitoring stack keeps for the Region switch plan. */
+export interface PlanAlarmNames {
+  /** The region's own application health: its load balancer sees unhealthy instances. */
+  readonly applicationHealth: string;
+  /** The region's probe of the other region failed every minute for `autoActivation.afterMinutes`. */
+  readonly peerLost: string;
+  /** The region's replica replayed nothing for `autoActivation.afterMinutes`. */
+  readonly replicationStopped: string;
+}
+
+/**
+ * The names `region`'s monitoring stack gives the alarms the plan reads, by the naming convention,
+ * so the DNS stack names them without a reference into that region (whose outage they describe).
+ */
+export function planAlarmNames(config: EnvironmentConfig, region: RegionName): PlanAlarmNames {
+  const name = (purpose: string) => new Naming(config.name).name('alarm', 'monitoring', region, purpose);
+  return { applicationHealth: name('unhealthy-hosts'), peerLost: name(`probe-${peerOfRegion(region)}-lost`), replicationStopped: name(REPLICATION_STOPPED_ALARM) };
+}
 
 export interface MonitoringStackProps extends Omit<ServiceStackProps, 'service' | 'stateful'> {
   /** The same region's app stack. */
@@ -48,6 +68,12 @@ export class MonitoringStack extends ServiceStack {
       alarmNamePrefix: `${this.config.name}-`,
     }).topic;
 
+    // The standby keeps the evidence that starts an automatic activation of itself: both alarms
+    // live here, in the region that survives the outage they describe, and are read from here.
+    const auto = this.config.dns.regionSwitch.autoActivation;
+    const autoMinutes = auto !== false && autoActivationTarget(this.config) === this.region ? auto.afterMinutes : undefined;
+    const planAlarms = planAlarmNames(this.config, props.region);
+
     this.alarms = new RegionalAlarms(this, 'Alarms', {
       loadBalancer: props.app.webTier.loadBalancer,
       targetGroup: props.app.webTier.targetGroup,
@@ -58,6 +84,7 @@ export class MonitoringStack extends ServiceStack {
       topic: this.topic,
       namePrefix: this.names.name('alarm'),
       dashboardName: this.names.name('dashboard'),
+      replicationStoppedAfterMinutes: autoMinutes,
     });
 
     // Reads nothing from the other region but its public name, so it still deploys and pages during that region's outage.
@@ -69,6 +96,7 @@ export class MonitoringStack extends ServiceStack {
       failureThreshold: this.config.dns.healthCheckFailureThreshold,
       artifactRetention: PROBE_ARTIFACT_RETENTION,
       removalPolicy: this.statefulRemovalPolicy,
+      lostAfter: autoMinutes === undefined ? undefined : { alarmName: planAlarms.peerLost, minutes: autoMinutes },
     });
 
     // The region's own alarms, read by the pipeline's check from the stack it just deployed.
