@@ -27,17 +27,33 @@ export class AcknowledgementError extends Error {
 }
 
 /**
- * Acknowledges findings on one resource. Refuses stacks, stages and the app (a
- * blanket acknowledgement), constructs that hold no resource, and short reasons.
+ * The one CloudFormation resource an acknowledgement on `construct` covers: the construct itself
+ * when it is one, else its default child (an L2's `Resource`). An acknowledgement covers everything
+ * under its path, so one on an L2 with more resources (a bucket and its policy, an instance and its
+ * subnet group) would also cover findings on the others.
  */
-export function acknowledge(resource: IConstruct, ...acknowledgements: Acknowledgement[]): void {
-  const path = resource.node.path;
-  if (Stack.isStack(resource) || Stage.isStage(resource) || resource.node.scope === undefined) {
+function acknowledgedResource(construct: IConstruct): CfnResource {
+  const path = construct.node.path;
+  if (Stack.isStack(construct) || Stage.isStage(construct) || construct.node.scope === undefined) {
     throw new AcknowledgementError(`Acknowledgements must name one resource, not the stack or app at "${path}"`);
   }
-  if (!resource.node.findAll().some((c) => CfnResource.isCfnResource(c))) {
-    throw new AcknowledgementError(`Acknowledgement target "${path}" holds no CloudFormation resource`);
-  }
+  if (CfnResource.isCfnResource(construct)) return construct;
+  const defaultChild = construct.node.defaultChild;
+  if (defaultChild && CfnResource.isCfnResource(defaultChild)) return defaultChild;
+  const held = construct.node.findAll().filter((c) => CfnResource.isCfnResource(c));
+  if (held.length === 1) return held[0] as CfnResource;
+  if (held.length === 0) throw new AcknowledgementError(`Acknowledgement target "${path}" holds no CloudFormation resource`);
+  throw new AcknowledgementError(`Acknowledgement target "${path}" holds ${held.length} CloudFormation resources and no default one: acknowledge the one the finding is on`);
+}
+
+/**
+ * Acknowledges findings on one CloudFormation resource: `resource` itself, or its default child.
+ * Refuses stacks, stages and the app (a blanket acknowledgement), constructs that hold no resource
+ * or several without a default one, and short reasons.
+ */
+export function acknowledge(resource: IConstruct, ...acknowledgements: Acknowledgement[]): void {
+  const target = acknowledgedResource(resource);
+  const path = target.node.path;
   for (const { id, reason } of acknowledgements) {
     if (!RULE_NAMESPACES.some((namespace) => id.startsWith(`${namespace}::`))) {
       throw new AcknowledgementError(`Acknowledgement "${id}" on "${path}" must start with its plugin namespace (${RULE_NAMESPACES.map((n) => `${n}::`).join(', ')})`);
@@ -45,7 +61,8 @@ export function acknowledge(resource: IConstruct, ...acknowledgements: Acknowled
     if (reason.trim().length < MIN_REASON_LENGTH) {
       throw new AcknowledgementError(`Acknowledgement of ${id} on "${path}" needs a reason of at least ${MIN_REASON_LENGTH} characters`);
     }
-    Validations.of(resource).acknowledge({ id, reason });
+    // A construct annotation is a warning on the construct that added it (an L2), not on a resource.
+    Validations.of(id.startsWith('Annotation::') ? resource : target).acknowledge({ id, reason });
   }
 }
 

@@ -100,7 +100,10 @@ export class Network extends Construct {
   private acknowledgeDefaultSecurityGroupHandler(): void {
     const provider = Stack.of(this).node.tryFindChild('Custom::VpcRestrictDefaultSGCustomResourceProvider');
     if (!provider) throw new Error('restrictDefaultSecurityGroup no longer creates Custom::VpcRestrictDefaultSGCustomResourceProvider');
-    acknowledge(provider, {
+    // The finding is on the provider's function; its role is a separate resource.
+    const handler = provider.node.tryFindChild('Handler');
+    if (!handler) throw new Error('Custom::VpcRestrictDefaultSGCustomResourceProvider no longer has a Handler');
+    acknowledge(handler, {
       id: 'cdk-validator-cfnguard::lambda_inside_vpc_check',
       reason: "CDK's handler that removes the default security group's rules runs only during deployment and calls only the EC2 API for that one group; inside the VPC it configures it would need the NAT path it does not otherwise use.",
     });
