@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 // RotateSecret the function makes is run the same way. The runner prints, per scenario, each
 // invocation's outcome, the calls it made and the state of both regions (secrets, master passwords).
 const RUNNER = path.join(__dirname, 'support', 'moto_credentials_rotation.py');
-const SCENARIOS = ['as-created', 'after-switch', 'founding-deploy', 'peer-error', 'replica-named-writer', 'still-applying', 'create-twice', 'refused'] as const;
+const SCENARIOS = ['as-created', 'after-switch', 'founding-deploy', 'peer-error', 'replica-named-writer', 'two-writers', 'still-applying', 'create-twice', 'refused'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 // Importing moto and boto3 costs a process more than all its scenarios together: one process per core, each
 // running its share of the scenarios (a second or two each).
@@ -116,6 +116,8 @@ describe('as created: us-east-1 holds the writer, eu-west-1 its replica', () => 
   it('asks eu-west-1 to rotate last, once the password is current in us-east-1; that is the rotation Secrets Manager runs next', () => {
     expect(writes(step(us, 'finishSecret'))).toEqual(['secretsmanager:UpdateSecretVersionStage', 'secretsmanager@eu-west-1:RotateSecret']);
     expect(callsTo(step(us, 'finishSecret'), 'secretsmanager@eu-west-1:RotateSecret')).toEqual([{ SecretId: SECRET['eu-west-1'], ClientRequestToken: eu.token }]);
+    // The token says who started it: a region holding a writer itself refuses such a rotation.
+    expect(eu.token).toMatch(/^copy-from-writer-[0-9a-f-]{36}$/);
     expect(rotations.map((r) => r.region)).toEqual(['us-east-1', 'eu-west-1']);
   });
 
@@ -266,6 +268,27 @@ describe('the writer parameter names a writer, but the local instance is a repli
     expect(out.after.secrets['us-east-1'].pending).toBeNull();
     expect(out.after.secrets['eu-west-1']).toEqual(out.before.secrets['eu-west-1']);
     expect(out.after.instances).toEqual(out.before.instances);
+  });
+});
+
+describe('two writers: both regions name a standalone writer (an old primary back unfenced)', () => {
+  let out: Record<string, any>;
+  beforeAll(async () => {
+    out = await scenario('two-writers');
+  }, SCENARIO_TIMEOUT);
+
+  it('the other writer refuses the copy its peer asked for, so the rotations do not start each other without end', () => {
+    const [us, eu, ...more] = out.rotations as Rotation[];
+    expect(results(us)).toEqual(['generated', 'set', 'applied', { finished: true, peer: 'eu-west-1/prod-data-eu-west-1-credentials rotating' }]);
+    expect(eu.region).toBe('eu-west-1');
+    expect(eu.steps.map((s) => s.error)).toEqual([expect.stringMatching(/^RuntimeError: .* holds a writer too: two writers; fence the one that must stop/)]);
+    expect(writes(...eu.steps)).toEqual([]);
+    expect(more).toEqual([]);
+  });
+
+  it('leaves eu-west-1’s secret and instance as they were', () => {
+    expect(out.after.secrets['eu-west-1'].current).toEqual(out.before.secrets['eu-west-1'].current);
+    expect(out.after.instances['prod-data-eu-west-1']).toEqual(out.before.instances['prod-data-eu-west-1']);
   });
 });
 

@@ -25,6 +25,7 @@ Only boto3, which the Lambda Python runtime includes.
 import json
 import os
 import time
+import uuid
 
 import boto3
 from botocore.exceptions import ClientError
@@ -43,6 +44,11 @@ APPLYING_STATE = "resetting-master-credentials"
 # function's time when it stops looking and fails the step for Secrets Manager to retry.
 POLL_SECONDS = 10
 MARGIN_SECONDS = 15
+# The token of a rotation that the other region's writer started so that this region copies its new
+# password (RotateSecret ClientRequestToken: 32 to 64 characters). A region that holds a writer
+# itself refuses such a rotation: two writers would otherwise start each other's rotations without
+# end, each setting a new password on its own instance.
+COPY_TOKEN_PREFIX = "copy-from-writer-"
 
 
 class NotApplied(Exception):
@@ -130,7 +136,7 @@ def finish_secret(secrets, arn, token, writer):
     peer_region, peer_secret = os.environ["PEER_REGION"], os.environ["PEER_SECRET_ID"]
     try:
         # The other region's rotation reads this secret's current version; RotateSecret returns once it has started.
-        _secrets(peer_region).rotate_secret(SecretId=peer_secret)
+        _secrets(peer_region).rotate_secret(SecretId=peer_secret, ClientRequestToken=f"{COPY_TOKEN_PREFIX}{uuid.uuid4()}")
     except ClientError as error:
         if error.response["Error"]["Code"] == "ResourceNotFoundException":
             # Not created yet (the first deploy of this region comes before the other's): its own
@@ -159,6 +165,11 @@ def handler(event, context):
     if "AWSCURRENT" not in stages and "AWSPENDING" not in stages:
         raise ValueError(f"version {token} of {arn} is neither pending nor current")
     writer = holds_writer()
+    if writer and token.startswith(COPY_TOKEN_PREFIX):
+        raise RuntimeError(
+            f"the other region's writer asked {arn} to copy its new password, but this region holds a writer too: "
+            "two writers; fence the one that must stop (docs/disaster-recovery.md, the fence) before rotating either"
+        )
     if step == "createSecret":
         result = create_secret(secrets, arn, token, writer)
     elif step == "setSecret":

@@ -452,6 +452,17 @@ def replica_named_writer_scenario():
         return {"before": before, "token": token, "steps": steps, "after": state(world)}
 
 
+def two_writers_scenario():
+    """Both regions hold a standalone writer and name it (an old primary back unfenced after an outage)."""
+    with scenario() as world:
+        after_switch(world)
+        old = standalone(world, PRIMARY, instance_id(PRIMARY))
+        parameter(world, PRIMARY, old["Endpoint"]["Address"])
+        before = state(world)
+        rotations = rotate(world, PRIMARY)
+        return {"before": before, "rotations": rotations, "after": state(world)}
+
+
 def still_applying_scenario():
     """RDS takes 120 s of the function's waiting to apply the password; the first testSecret has 60 s left."""
     with scenario() as world:
@@ -507,6 +518,7 @@ SCENARIOS = {
     "founding-deploy": founding_deploy_scenario,
     "peer-error": peer_error_scenario,
     "replica-named-writer": replica_named_writer_scenario,
+    "two-writers": two_writers_scenario,
     "still-applying": still_applying_scenario,
     "create-twice": create_twice_scenario,
     "refused": refused_scenario,
