@@ -308,6 +308,10 @@ describe('the permissions boundary', () => {
     ]);
   });
 
+  it('allows of CloudFormation only reading stacks, signalling and setting stack policies: no stack create, update or delete', () => {
+    expect(actions.filter((a) => a.startsWith('cloudformation:')).sort()).toEqual(['cloudformation:DescribeStacks', 'cloudformation:SetStackPolicy', 'cloudformation:SignalResource']);
+  });
+
   it('fits one managed policy', () => {
     expect(policySize(permissionsBoundaryDocument())).toBeLessThanOrEqual(MANAGED_POLICY_MAX_CHARS);
   });

@@ -97,6 +97,9 @@ export function permissionsBoundaryDocument(): PolicyDocument {
     { Sid: 'AssumeOnlyCdkBootstrapRoles', Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: ASSUMABLE_ROLES },
     // Instances signal their stack when healthy; the pipeline's standby check reads the app stack's outputs.
     { Sid: 'SignalAndReadStacks', Effect: 'Allow', Action: ['cloudformation:DescribeStacks', 'cloudformation:SignalResource'], Resource: '*' },
+    // The pipeline's deploy steps set each app stack's policy around cdk deploy (docs/change-review.md,
+    // "Stack policies"); the deploy role's own policy names the stacks.
+    { Sid: 'SetStackPolicies', Effect: 'Allow', Action: ['cloudformation:SetStackPolicy'], Resource: '*' },
   ];
   return { Version: '2012-10-17', Statement: statements };
 }
