@@ -46,7 +46,8 @@ describe('the boot script', () => {
       PORT: '8080',
       REGION: 'eu-west-1',
       WRITER_PARAMETER: 'dev-data-eu-west-1-writer-endpoint',
-      DB_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:dev-data-us-east-1-credentials',
+      // eu-west-1's own secret, from its data stack (test/credentials.test.ts follows the reference).
+      DB_SECRET_ARN: '<ref>',
       // The region's own instance, a reference to the data stack's output.
       LOCAL_DB_HOST: '<ref>',
       DB_PORT: '5432',

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { ENVIRONMENT_NAMES, REGIONS } from '../lib/config';
+import { ENVIRONMENT_NAMES, REGIONS, autoActivationTarget } from '../lib/config';
 import { ROLLING_UPDATE_BATCH, accountQuotaUse, formatQuotaUse, peakInstances, peakVcpus, vcpusOf } from '../lib/report/quotas';
 import { formatReport, resilienceReport } from '../lib/report/resilience';
 import { synthesized } from './support/assembly';
@@ -34,11 +34,15 @@ describe.each(['dev', 'prod'] as const)('the %s resilience report', (envName) =>
   it('counts the paging alarms per region apart from the scaling ones, and names the topic they notify', () => {
     // The regional alarms, the replica lag in eu-west-1, and the probe of the other region.
     expect(region('us-east-1').alarms).toBe(10);
-    expect(region('eu-west-1').alarms).toBe(11);
+    // Where the plan activates eu-west-1 by itself, the two alarms whose agreement triggers it, one of them a
+    // probe of us-east-1 that waits the configured minutes (test/auto-activation.test.ts).
+    const triggered = autoActivationTarget(config) === 'eu-west-1';
+    expect(region('eu-west-1').alarms).toBe(triggered ? 13 : 11);
     for (const r of report.regions) {
       expect(r.alarmTargets).toEqual([expect.stringMatching(/^AlertsTopic/)]);
       expect(r.scalingAlarms).toBe(2);
       expect(r.probes).toBe(1);
+      expect(r.activationAlarms).toBe(triggered && r.region === 'eu-west-1' ? 2 : 0);
       expect(r.paging).toEqual({ datapoints: config.alarms.pagingDatapointsToAlarm, periods: config.alarms.pagingEvaluationPeriods, periodSeconds: config.alarms.periodSeconds });
     }
   });
@@ -60,7 +64,8 @@ describe.each(['dev', 'prod'] as const)('the %s resilience report', (envName) =>
     expect(text).toContain(`Auto Scaling min/desired/max: ${config.app.minCapacity}/${config.app.desiredCapacity}/${config.app.maxCapacity}`);
     expect(text).toContain(`failover: detection ${report.failover!.detectionSeconds} s`);
     const a = config.alarms;
-    expect(text).toContain(`alarms: 9 paging when ${a.pagingDatapointsToAlarm} of ${a.pagingEvaluationPeriods} periods of ${a.periodSeconds} s breach and 1 probe of the other region`);
+    expect(text).toContain(`alarms: 9 paging when ${a.pagingDatapointsToAlarm} of ${a.pagingEvaluationPeriods} periods of ${a.periodSeconds} s breach, 1 probe of the other region, notifying`);
+    if (autoActivationTarget(config) === 'eu-west-1') expect(text).toContain(`1 probe of the other region and 2 that activate this region when they agree, notifying`);
     expect(text).toContain('2 scaling (notify nobody)');
   });
 });

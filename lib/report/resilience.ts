@@ -24,6 +24,8 @@ export interface RegionReport {
   readonly scalingAlarms: number;
   /** Of the paging alarms, the Synthetics probes of the other region's health. */
   readonly probes: number;
+  /** Of the paging alarms, those whose agreement makes the Region switch plan activate this region by itself. */
+  readonly activationAlarms: number;
 }
 
 /** What an environment's synthesized templates say about its resilience. */
@@ -37,7 +39,16 @@ export interface ResilienceReport {
 
 const resourcesOf = (templates: Template[], type: string) => templates.flatMap((t) => Object.entries(t.Resources ?? {})).filter(([, r]) => r.Type === type);
 
-function regionReport(region: string, templates: Template[]): RegionReport {
+/** The alarm names the Region switch plan's triggers wait for (`AWS::ARCRegionSwitch::Plan` Triggers). */
+function triggerAlarmNames(templates: Template[]): Set<string> {
+  return new Set(
+    resourcesOf(templates, 'AWS::ARCRegionSwitch::Plan').flatMap(([, plan]) =>
+      (plan.Properties?.Triggers ?? []).flatMap((trigger: any) => (trigger.Conditions ?? []).map((c: any) => c.AssociatedAlarmName as string)),
+    ),
+  );
+}
+
+function regionReport(region: string, templates: Template[], triggerAlarms: Set<string>): RegionReport {
   const subnets = resourcesOf(templates, 'AWS::EC2::Subnet').map(([, r]) => r.Properties?.AvailabilityZone as string);
   const [asg] = resourcesOf(templates, 'AWS::AutoScaling::AutoScalingGroup').map(([, r]) => r.Properties ?? {});
   const [db] = resourcesOf(templates, 'AWS::RDS::DBInstance').map(([, r]) => r.Properties ?? {});
@@ -49,9 +60,11 @@ function regionReport(region: string, templates: Template[]): RegionReport {
     ),
   );
   const notifying = alarms.filter((a) => !(a.AlarmActions ?? []).some((action: any) => policies[action?.Ref]));
-  // The probes of the other region count their own consecutive failures, like Route 53's health checks.
-  const probes = notifying.filter((a) => a.Namespace === 'CloudWatchSynthetics');
-  const windows = new Set(notifying.filter((a) => !probes.includes(a)).map((a) => JSON.stringify([a.DatapointsToAlarm ?? a.EvaluationPeriods, a.EvaluationPeriods, a.Period ?? a.Metrics?.find((m: any) => m.MetricStat)?.MetricStat.Period])));
+  // The trigger's alarms wait the minutes the config gives them; the probes of the other region count
+  // their own consecutive failures, like Route 53's health checks. Neither shares the paging window.
+  const activation = notifying.filter((a) => triggerAlarms.has(a.AlarmName));
+  const probes = notifying.filter((a) => a.Namespace === 'CloudWatchSynthetics' && !activation.includes(a));
+  const windows = new Set(notifying.filter((a) => !probes.includes(a) && !activation.includes(a)).map((a) => JSON.stringify([a.DatapointsToAlarm ?? a.EvaluationPeriods, a.EvaluationPeriods, a.Period ?? a.Metrics?.find((m: any) => m.MetricStat)?.MetricStat.Period])));
   const [paging] = windows.size === 1 ? [...windows].map((w) => JSON.parse(w) as number[]) : [];
   const targets = new Set(notifying.flatMap((a) => [...(a.AlarmActions ?? []), ...(a.OKActions ?? [])]).map((t: unknown) => JSON.stringify(t)));
   return {
@@ -66,6 +79,7 @@ function regionReport(region: string, templates: Template[]): RegionReport {
     paging: paging && { datapoints: paging[0], periods: paging[1], periodSeconds: paging[2] },
     scalingAlarms: alarms.length - notifying.length,
     probes: probes.length,
+    activationAlarms: activation.length,
   };
 }
 
@@ -86,11 +100,13 @@ export function resilienceReport(assemblyDir: string): ResilienceReport {
   const stacks = Object.entries(manifest.artifacts).filter(([, a]) => a.type === 'aws:cloudformation:stack');
   const template = (file: string): Template => JSON.parse(readFileSync(path.join(assemblyDir, file), 'utf8'));
   const byRegion = new Map<string, Template[]>();
+  const global: Template[] = [];
   const environment = stacks[0]?.[0].split('-')[0] ?? 'unknown';
   let failover: ResilienceReport['failover'];
   for (const [name, artifact] of stacks) {
     const t = template(artifact.properties?.templateFile ?? `${name}.template.json`);
     if (name.endsWith('-global')) {
+      global.push(t);
       // The HTTPS checks time detection; the CALCULATED checks over them and the Region switch plan's add none.
       const [check] = resourcesOf([t], 'AWS::Route53::HealthCheck')
         .map(([, r]) => r.Properties?.HealthCheckConfig)
@@ -111,7 +127,7 @@ export function resilienceReport(assemblyDir: string): ResilienceReport {
     : { pluginReports: [] };
   return {
     environment,
-    regions: [...byRegion.entries()].map(([region, templates]) => regionReport(region, templates)),
+    regions: [...byRegion.entries()].map(([region, templates]) => regionReport(region, templates, triggerAlarmNames(global))),
     failover,
     findings: reportFile.pluginReports.map((r) => ({ plugin: r.pluginName, open: r.violations.length, acknowledged: r.suppressedViolations?.length ?? 0 })),
   };
@@ -131,7 +147,8 @@ export function formatReport(report: ResilienceReport): string {
     }
     const when = r.paging ? ` when ${r.paging.datapoints} of ${r.paging.periods} periods of ${r.paging.periodSeconds} s breach` : '';
     lines.push(
-      `  alarms: ${r.alarms - r.probes} paging${when} and ${r.probes} probe of the other region, notifying ${r.alarmTargets.join(', ') || 'nothing'}; ${r.scalingAlarms} scaling (notify nobody)`,
+      `  alarms: ${r.alarms - r.probes - r.activationAlarms} paging${when}, ${r.probes} probe of the other region` +
+        `${r.activationAlarms ? ` and ${r.activationAlarms} that activate this region when they agree` : ''}, notifying ${r.alarmTargets.join(', ') || 'nothing'}; ${r.scalingAlarms} scaling (notify nobody)`,
     );
   }
   if (report.failover) {

@@ -14,7 +14,7 @@ const props: Props = {
   fencedSecurityGroupName: 'prod-data-eu-west-1-fenced-database',
   planName: 'prod-dns-global-switch',
   fenceStepName: FENCE_STEP,
-  secretName: 'prod-data-us-east-1-credentials',
+  secretName: 'prod-data-eu-west-1-credentials',
   secretKeyArn: 'arn:aws:kms:eu-west-1:111111111111:key/secret',
   backupVaultName: 'prod-data-eu-west-1-vault',
   backupVaultKeyArn: 'arn:aws:kms:eu-west-1:111111111111:key/vault',
@@ -99,14 +99,14 @@ describe('SwitchActions', () => {
     expect(fn.Properties.Environment.Variables).toEqual({ DB_INSTANCE_ID: 'prod-data-eu-west-1-g1', FENCE_STEP: 'fence-deactivating-region', SAMPLES: '1', SETTLE_SECONDS: '30' });
   });
 
-  it('lets publish-writer describe the instance, write the parameter, promote and write the secret, with its key through Secrets Manager only', () => {
+  it('lets publish-writer describe the instance, write the parameter, and write this region’s own secret, with its key through Secrets Manager only', () => {
     expect(statementsOf('prod-data-eu-west-1-switch-publish-writer')).toEqual([
       { Effect: 'Allow', Action: 'rds:DescribeDBInstances', Resource: ARN('rds', 'db:prod-data-eu-west-1-g1') },
       { Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:PutParameter'], Resource: ARN('ssm', 'parameter/prod-data-eu-west-1-writer-endpoint') },
       {
         Effect: 'Allow',
-        Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:StopReplicationToReplica'],
-        Resource: ARN('secretsmanager', 'secret:prod-data-us-east-1-credentials-??????'),
+        Action: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
+        Resource: ARN('secretsmanager', 'secret:prod-data-eu-west-1-credentials-??????'),
       },
       {
         Effect: 'Allow',

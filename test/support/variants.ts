@@ -85,7 +85,7 @@ export function changedProd(prod: EnvironmentConfig): EnvironmentConfig {
       dbConnectionsHigh: 800,
       replicaLagSeconds: 120,
     },
-    dns: { domainName: 'shop.example.org', hostedZoneId: 'Z0000000000000SHOP1', hostedZoneName: 'example.org', healthCheckIntervalSeconds: 30, healthCheckFailureThreshold: 5, regionSwitch: { recoveryTimeObjectiveMinutes: 90, approval: { timeoutMinutes: 45 } } },
+    dns: { domainName: 'shop.example.org', hostedZoneId: 'Z0000000000000SHOP1', hostedZoneName: 'example.org', healthCheckIntervalSeconds: 30, healthCheckFailureThreshold: 5, regionSwitch: { recoveryTimeObjectiveMinutes: 90, approval: { timeoutMinutes: 45 }, autoActivation: { afterMinutes: 7 } } },
     logRetentionDays: 1096,
     alertEmails: ['pager@example.org', 'web-team@example.org'],
     pipeline: {
