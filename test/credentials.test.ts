@@ -48,6 +48,23 @@ for (const envName of ['dev', 'prod']) {
       expect(data(region).Resources[keyId].Properties.Description).toMatch(/credentials/);
     });
 
+    it.each(REGIONS)(`%s's secret ${a.protectStatefulResources ? 'cannot be deleted by anyone in the account' : 'can be deleted with its stack'}`, (region) => {
+      const policies = ofType(data(region), 'AWS::SecretsManager::ResourcePolicy').map(([, r]) => r.Properties);
+      if (!a.protectStatefulResources) {
+        expect(policies).toEqual([]);
+        return;
+      }
+      expect(policies).toEqual([
+        {
+          SecretId: { Ref: secretOf(region).id },
+          ResourcePolicy: {
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Deny', Action: 'secretsmanager:DeleteSecret', Principal: { AWS: `arn:aws:iam::${config.account}:root` }, Resource: '*' }],
+          },
+        },
+      ]);
+    });
+
     it.each(REGIONS)('%s rotates its secret with its own function, outside any VPC, every rotationDays', (region) => {
       const schedule = scheduleOf(region);
       const fn = functionOf(region);

@@ -1,5 +1,6 @@
 import { Arn, ArnFormat, Duration, type Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -226,6 +227,13 @@ export class DataStack extends ServiceStack {
     // What lasts as long as the region: the key of its instances, logs and vault, and its credentials.
     const regionKey = this.founding?.key ?? this.standby!.key;
     const secret = this.founding?.secret ?? this.standby!.secret;
+    if (config.protectStatefulResources) {
+      // Nobody in the account deletes the login of a protected database by hand, not even an administrator
+      // (a resource policy's Deny, which identity policies cannot override); CloudFormation retains it too.
+      secret.addToResourcePolicy(
+        new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: ['secretsmanager:DeleteSecret'], principals: [new iam.AccountRootPrincipal()], resources: ['*'] }),
+      );
+    }
     // Rebuilt as a new generation: the instance lives beside the region's lasting key and vault,
     // under an id of its own so that CloudFormation creates it rather than replacing the old one.
     current ??= addReplicaInstance(new Construct(this, `Generation${database.generation}`), {
