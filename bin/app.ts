@@ -2,7 +2,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { buildApp } from '../lib/app';
 import { AcknowledgementError } from '../lib/compliance/acknowledge';
-import { CONTEXT_KEYS, ConfigError, includePipelineFrom, loadConfig, unresolvedCredentialsWarning } from '../lib/config';
+import { CONTEXT_KEYS, ConfigError, includePipelineFrom, loadConfig, strictFrom, unresolvedCredentialsWarning } from '../lib/config';
 import { NamingError } from '../lib/naming';
 
 const app = new App();
@@ -12,6 +12,9 @@ try {
   const config = loadConfig(app.node.tryGetContext(CONTEXT_KEYS.environment) ?? 'dev', {
     // An empty variable means no credentials, as an unset one does.
     defaultAccount: process.env.CDK_DEFAULT_ACCOUNT || undefined,
+    // Placeholders are refused only with -c strict=true (the pipeline sets it): anyone may look at the templates.
+    strict: strictFrom(app.node.tryGetContext(CONTEXT_KEYS.strict)),
+    note: (line) => console.error(line),
   });
   buildApp(app, config, { includePipeline: includePipelineFrom(app.node.tryGetContext(CONTEXT_KEYS.pipeline)) });
   // Synth then runs the rule packs for 5-30 s without a word; say what it is doing.

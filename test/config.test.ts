@@ -1,4 +1,4 @@
-import { ConfigError, ENVIRONMENT_NAMES, ENVIRONMENTS, loadConfig, unresolvedCredentialsWarning, PLACEHOLDER_ACCOUNT, validateConfig, type EnvironmentSettings } from '../lib/config';
+import { ConfigError, ENVIRONMENT_NAMES, ENVIRONMENTS, loadConfig, strictFrom, unresolvedCredentialsWarning, PLACEHOLDER_ACCOUNT, validateConfig, type EnvironmentSettings } from '../lib/config';
 
 /** A deep copy of one environment's settings with `change` applied. */
 function settingsWith(envName: 'dev' | 'test' | 'prod', change: (s: any) => void): EnvironmentSettings {
@@ -50,6 +50,8 @@ describe('a bad configuration', () => {
     ['a certificate from another region', 'dev', (s) => (s.app.certificateArns = { 'us-east-1': 'arn:aws:acm:eu-west-1:111111111111:certificate/12345678-1234-1234-1234-123456789012' }), /app\.certificateArns\.us-east-1: is not an ACM certificate ARN of account 111111111111 in us-east-1/],
     ['a WAF rate limit under the minimum', 'dev', (s) => (s.app.wafRateLimitPer5Minutes = 10), /app\.wafRateLimitPer5Minutes: must be at least 100/],
     ['an RDS class without db.', 'dev', (s) => (s.database.instanceType = 'r7g.large'), /database\.instanceType: is not a known RDS instance class/],
+    ['a single-AZ database in prod', 'prod', (s) => (s.database.multiAz = false), /database\.multiAz: must be true in prod: a single-AZ writer stops taking writes/],
+    ['a database without deletion protection in prod', 'prod', (s) => (s.database.deletionProtection = false), /database\.deletionProtection: must be true in prod: no stack deletion or mistaken call may delete the writer/],
     ['prod without approval', 'prod', (s) => (s.requireApproval = false), /requireApproval: must be true in prod/],
     ['a malformed account', 'dev', (s) => (s.account = '12345'), /account: must be a 12-digit AWS account id/],
     ['a malformed hosted zone id', 'dev', (s) => (s.dns.hostedZoneId = 'example.com'), /dns\.hostedZoneId: must be a Route 53 hosted zone id/],
@@ -138,7 +140,7 @@ describe('a configuration about to meet real AWS credentials', () => {
   });
 
   it('refuses prod without its own account, rather than deploy it wherever the credentials point', () => {
-    expect(() => load('prod', real('prod', (s) => delete s.account))).toThrow(/^Invalid configuration for environment "prod" with AWS credentials for 222222222222: account: must be set for prod/);
+    expect(() => load('prod', real('prod', (s) => delete s.account))).toThrow(/^Environment "prod" is not ready to deploy \(-c strict=true, with AWS credentials for 222222222222\); set in lib\/config\/environments\.ts:\n {2}account: must be set for prod/);
   });
 
   it('refuses credentials for another account', () => {
@@ -155,6 +157,59 @@ describe('a configuration about to meet real AWS credentials', () => {
 
   it('keeps every placeholder working offline', () => {
     expect(() => loadConfig('prod')).not.toThrow();
+  });
+});
+
+describe('placeholders and -c strict=true', () => {
+  const credentials = '222222222222';
+  const problemLines = (attempt: () => unknown): string[] => {
+    try {
+      attempt();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      return (error as Error).message.split('\n').slice(1);
+    }
+    throw new Error('accepted');
+  };
+
+  it('lets anyone with credentials look at the templates, with a one-line note that placeholders remain', () => {
+    const notes: string[] = [];
+    expect(loadConfig('dev', { defaultAccount: credentials, strict: false, note: (line) => notes.push(line) }).account).toBe(credentials);
+    expect(notes).toEqual(['note: dev keeps 6 placeholder settings (synthesized anyway); before a deploy, `-c strict=true` lists them and refuses them, as the pipeline does']);
+  });
+
+  it('says nothing offline', () => {
+    const notes: string[] = [];
+    loadConfig('dev', { strict: false, note: (line) => notes.push(line) });
+    expect(notes).toEqual([]);
+  });
+
+  it('refuses every placeholder when strict, one a line, each with the setting\'s path', () => {
+    expect(problemLines(() => loadConfig('dev', { defaultAccount: credentials, strict: true }))).toEqual([
+      '  dns.hostedZoneId: is a placeholder; set the hosted zone the records and certificates go in',
+      "  dns.hostedZoneName: is a placeholder domain; set your hosted zone's name",
+      '  alertEmails: holds a placeholder address; set who gets the alarms',
+      '  app.amiIds.us-east-1: is a placeholder; pin the current image (bash scripts/print-latest-ami.sh)',
+      '  app.amiIds.eu-west-1: is a placeholder; pin the current image (bash scripts/print-latest-ami.sh)',
+      '  pipeline.connectionArn: is a placeholder; create and approve the connection, then set its ARN',
+    ]);
+  });
+
+  it('refuses the placeholder account too when strict without credentials', () => {
+    expect(problemLines(() => loadConfig('prod', { strict: true }))[0]).toBe("  account: is the placeholder 111111111111; set the environment's account, or synthesize with its credentials");
+  });
+
+  it.each([
+    [undefined, false],
+    ['false', false],
+    ['true', true],
+    [true, true],
+  ])('reads -c strict=%s as %s', (value, strict) => {
+    expect(strictFrom(value)).toBe(strict);
+  });
+
+  it('rejects any other -c strict value in one line', () => {
+    expect(() => strictFrom('yes')).toThrow(new ConfigError('Invalid -c strict=yes: expected true or false'));
   });
 });
 

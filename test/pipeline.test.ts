@@ -69,7 +69,7 @@ describe.each(ENVIRONMENT_NAMES)('%s pipeline', (envName) => {
       // Also installs cfn-lint, which lint-templates.py runs.
       'python3 -m pip install -q -r requirements-test.txt',
       'npm test',
-      `npx cdk synth -c env=${envName} -c pipeline=false --output cdk.out`,
+      `npx cdk synth -c env=${envName} -c pipeline=false -c strict=true --output cdk.out`,
       // After synth, over the assembly it wrote: a cfn-lint finding stops the run before Diff.
       'python3 scripts/lint-templates.py cdk.out',
     ]);

@@ -8,9 +8,11 @@ export const CONTEXT_KEYS = {
   environment: 'env',
   /** `false` leaves the environment's pipeline stack out: the pipeline deploys everything but itself. */
   pipeline: 'pipeline',
+  /** `true` refuses placeholders and a wrong account: the pipeline's synth sets it, and so does a person deploying by hand. */
+  strict: 'strict',
 } as const;
 
-/** A configuration problem, worded for the person running synth. Its message is one line. */
+/** A configuration problem, worded for the person running synth: one line, or one line per setting when several are placeholders. */
 export class ConfigError extends Error {
   constructor(message: string) {
     super(message);
@@ -24,6 +26,15 @@ export interface LoadConfigOptions {
   readonly defaultAccount?: string;
   /** The settings per environment. @default ENVIRONMENTS */
   readonly environments?: Readonly<Record<string, EnvironmentSettings>>;
+  /**
+   * Whether to refuse what would break or misdirect a real deploy: placeholders, and an account
+   * that is not the credentials' (`-c strict=true`). `bin/app.ts` passes false unless asked, so
+   * anyone can look at the templates, credentials or not.
+   * @default - true when defaultAccount is set
+   */
+  readonly strict?: boolean;
+  /** Where a one-line note goes when credentials are in use, strict is off and placeholders remain. @default - nowhere */
+  readonly note?: (line: string) => void;
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
@@ -33,9 +44,15 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 
 /**
  * Validates one environment's settings, filling the account from `defaultAccount` or a placeholder.
- * @throws ConfigError naming the environment, each bad setting and what is wrong with it
+ * @throws ConfigError naming the environment, each bad setting and what is wrong with it; when strict,
+ *   also each placeholder, one a line
  */
-export function validateConfig(envName: string, settings: EnvironmentSettings, defaultAccount?: string): EnvironmentConfig {
+export function validateConfig(
+  envName: string,
+  settings: EnvironmentSettings,
+  defaultAccount?: string,
+  options: Pick<LoadConfigOptions, 'strict' | 'note'> = {},
+): EnvironmentConfig {
   const result = environmentConfigSchema.safeParse({
     ...settings,
     account: settings.account ?? defaultAccount ?? PLACEHOLDER_ACCOUNT,
@@ -46,10 +63,17 @@ export function validateConfig(envName: string, settings: EnvironmentSettings, d
   if (result.data.name !== envName) {
     throw new ConfigError(`Invalid configuration for environment "${envName}": name: is "${result.data.name}", expected "${envName}"`);
   }
-  if (defaultAccount !== undefined) {
-    const problems = deployProblems(settings, result.data, defaultAccount);
-    if (problems.length) throw new ConfigError(`Invalid configuration for environment "${envName}" with AWS credentials for ${defaultAccount}: ${problems.join('; ')}`);
+  const strict = options.strict ?? defaultAccount !== undefined;
+  if (!strict && defaultAccount === undefined) return result.data;
+  const problems = deployProblems(settings, result.data, defaultAccount);
+  if (problems.length === 0) return result.data;
+  if (strict) {
+    const credentials = defaultAccount === undefined ? 'without AWS credentials' : `with AWS credentials for ${defaultAccount}`;
+    throw new ConfigError([`Environment "${envName}" is not ready to deploy (-c ${CONTEXT_KEYS.strict}=true, ${credentials}); set in lib/config/environments.ts:`, ...problems.map((p) => `  ${p}`)].join('\n'));
   }
+  options.note?.(
+    `note: ${envName} keeps ${problems.length} placeholder setting${problems.length > 1 ? 's' : ''} (synthesized anyway); before a deploy, \`-c ${CONTEXT_KEYS.strict}=true\` lists them and refuses them, as the pipeline does`,
+  );
   return result.data;
 }
 
@@ -61,16 +85,21 @@ const PLACEHOLDER_AMI = /^ami-0{16}\d$/;
 const RESERVED_DOMAIN = /(^|[.@])example\.(com|org|net)$/;
 
 /**
- * What would break or misdirect a real deploy. Checked only when AWS credentials
- * are in use (CDK_DEFAULT_ACCOUNT is set): offline synth keeps its placeholders.
+ * What would break or misdirect a real deploy, one entry per setting, each starting with its path.
+ * Refused only in strict mode (`-c strict=true`, which the pipeline sets): a plain synth, with
+ * credentials or without, keeps its placeholders so anyone can look at the templates.
  */
-function deployProblems(settings: EnvironmentSettings, config: EnvironmentConfig, credentialsAccount: string): string[] {
+function deployProblems(settings: EnvironmentSettings, config: EnvironmentConfig, credentialsAccount: string | undefined): string[] {
   const problems: string[] = [];
-  if (settings.account === undefined && config.protectStatefulResources) {
-    problems.push(`account: must be set for ${config.name}, which protects state: falling back to the credentials' account could deploy it into another environment's account`);
-  }
-  if (config.account !== credentialsAccount) {
-    problems.push(`account: is ${config.account} but the credentials are for ${credentialsAccount}; use credentials for the environment's own account`);
+  if (credentialsAccount === undefined) {
+    if (config.account === PLACEHOLDER_ACCOUNT) problems.push(`account: is the placeholder ${PLACEHOLDER_ACCOUNT}; set the environment's account, or synthesize with its credentials`);
+  } else {
+    if (settings.account === undefined && config.protectStatefulResources) {
+      problems.push(`account: must be set for ${config.name}, which protects state: falling back to the credentials' account could deploy it into another environment's account`);
+    }
+    if (config.account !== credentialsAccount) {
+      problems.push(`account: is ${config.account} but the credentials are for ${credentialsAccount}; use credentials for the environment's own account`);
+    }
   }
   if (PLACEHOLDER_HOSTED_ZONE.test(config.dns.hostedZoneId)) problems.push('dns.hostedZoneId: is a placeholder; set the hosted zone the records and certificates go in');
   if (RESERVED_DOMAIN.test(config.dns.hostedZoneName)) problems.push('dns.hostedZoneName: is a placeholder domain; set your hosted zone\'s name');
@@ -91,7 +120,7 @@ export function loadConfig(envName: unknown, options: LoadConfigOptions = {}): E
   if (typeof envName !== 'string' || !Object.hasOwn(environments, envName)) {
     throw new ConfigError(`Unknown environment ${JSON.stringify(envName)} (from -c env=…): expected one of ${Object.keys(environments).join(', ')}`);
   }
-  return validateConfig(envName, environments[envName], options.defaultAccount);
+  return validateConfig(envName, environments[envName], options.defaultAccount, options);
 }
 
 /**
@@ -102,6 +131,16 @@ export function loadConfig(envName: unknown, options: LoadConfigOptions = {}): E
 export function withRegionRoles(config: EnvironmentConfig, primaryRegion: RegionName, generations: Partial<Record<RegionName, number>>): EnvironmentConfig {
   const settings = ENVIRONMENTS[config.name];
   return validateConfig(config.name, { ...settings, account: config.account, primaryRegion, database: { ...settings.database, generations } });
+}
+
+/**
+ * Reads `-c strict=…`: whether to refuse placeholders (false unless asked).
+ * @throws ConfigError when the value is neither true nor false
+ */
+export function strictFrom(value: unknown): boolean {
+  if (value === undefined || value === false || value === 'false') return false;
+  if (value === true || value === 'true') return true;
+  throw new ConfigError(`Invalid -c ${CONTEXT_KEYS.strict}=${String(value)}: expected true or false`);
 }
 
 /**

@@ -403,8 +403,8 @@ export const environmentConfigSchema = z
     }
     if (config.name === 'prod') {
       if (minCapacity < 2) ctx.addIssue({ code: 'custom', path: ['app', 'minCapacity'], message: 'must be at least 2 in prod so every AZ outage leaves a serving instance' });
-      if (!config.database.multiAz) ctx.addIssue({ code: 'custom', path: ['database', 'multiAz'], message: 'must be true in prod' });
-      if (!config.database.deletionProtection) ctx.addIssue({ code: 'custom', path: ['database', 'deletionProtection'], message: 'must be true in prod' });
+      if (!config.database.multiAz) ctx.addIssue({ code: 'custom', path: ['database', 'multiAz'], message: 'must be true in prod: a single-AZ writer stops taking writes for as long as its AZ is out' });
+      if (!config.database.deletionProtection) ctx.addIssue({ code: 'custom', path: ['database', 'deletionProtection'], message: 'must be true in prod: no stack deletion or mistaken call may delete the writer' });
       if (!config.protectStatefulResources) ctx.addIssue({ code: 'custom', path: ['protectStatefulResources'], message: 'must be true in prod' });
       if (!config.requireApproval) ctx.addIssue({ code: 'custom', path: ['requireApproval'], message: 'must be true in prod: a person reviews the diff before it deploys' });
     }

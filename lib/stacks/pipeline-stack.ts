@@ -69,7 +69,8 @@ export class PipelineStack extends ServiceStack {
       pipelineName: this.names.name('pipeline'),
       namePrefix: this.names.name('buildProject'),
       source: this.config.pipeline,
-      cdkContext: { [CONTEXT_KEYS.environment]: this.config.name, [CONTEXT_KEYS.pipeline]: 'false' },
+      // strict: the assembly that deploys holds no placeholder and targets the credentials' account.
+      cdkContext: { [CONTEXT_KEYS.environment]: this.config.name, [CONTEXT_KEYS.pipeline]: 'false', [CONTEXT_KEYS.strict]: 'true' },
       environmentName: this.config.name,
       waves: deployWaves(this.config),
       requireApproval: this.config.requireApproval,

@@ -1,4 +1,4 @@
-import { ENVIRONMENTS, environmentConfigSchema, loadConfig, type EnvironmentConfig, type EnvironmentSettings } from '../../lib/config';
+import { ENVIRONMENT_NAMES, ENVIRONMENTS, environmentConfigSchema, loadConfig, type EnvironmentConfig, type EnvironmentSettings } from '../../lib/config';
 import { offlineConfig } from './synth';
 
 /**
@@ -6,22 +6,31 @@ import { offlineConfig } from './synth';
  * its own assembly (`synthesized('<name>')`), beside the configured environments.
  */
 
+/**
+ * Starts the name of every test-only environment, and of no configured one: a team names
+ * environments after what they are for (staging, perf, sandbox), never `zz…`.
+ */
+export const TEST_ONLY_PREFIX = 'zz';
+
+/** The name of the environment added in memory: the naming rules accept it, no team would choose it. */
+export const ADDED_ENVIRONMENT = `${TEST_ONLY_PREFIX}added`;
+
 /** An environment added to the config only, as a team would add one: a copy of test with its own name, CIDRs and domain. */
-export function stagingSettings(): EnvironmentSettings {
+export function addedSettings(): EnvironmentSettings {
   return {
     ...ENVIRONMENTS.test,
-    name: 'staging',
+    name: ADDED_ENVIRONMENT,
     regions: {
-      'us-east-1': { ...ENVIRONMENTS.test.regions['us-east-1'], vpcCidr: '10.50.0.0/16' },
-      'eu-west-1': { ...ENVIRONMENTS.test.regions['eu-west-1'], vpcCidr: '10.51.0.0/16' },
+      'us-east-1': { ...ENVIRONMENTS.test.regions['us-east-1'], vpcCidr: '10.250.0.0/16' },
+      'eu-west-1': { ...ENVIRONMENTS.test.regions['eu-west-1'], vpcCidr: '10.251.0.0/16' },
     },
-    dns: { ...ENVIRONMENTS.test.dns, domainName: 'app.staging.example.com', hostedZoneName: 'staging.example.com' },
+    dns: { ...ENVIRONMENTS.test.dns, domainName: `app.${ADDED_ENVIRONMENT}.example.com`, hostedZoneName: `${ADDED_ENVIRONMENT}.example.com` },
   };
 }
 
-/** The `staging` environment as the app loads it. */
-export function stagingConfig(): EnvironmentConfig {
-  return loadConfig('staging', { environments: { ...ENVIRONMENTS, staging: stagingSettings() } });
+/** The added environment as the app loads it. */
+export function addedConfig(): EnvironmentConfig {
+  return loadConfig(ADDED_ENVIRONMENT, { environments: { ...ENVIRONMENTS, [ADDED_ENVIRONMENT]: addedSettings() } });
 }
 
 /** Settings this test leaves as they are, each with why. */
@@ -104,7 +113,22 @@ export interface Variant {
 
 /** The test-only environments by assembly name. */
 export const VARIANTS: Readonly<Record<string, Variant>> = {
-  staging: { config: stagingConfig, rulePacks: true },
-  // Only its templates are compared with prod's.
+  [ADDED_ENVIRONMENT]: { config: addedConfig, rulePacks: true },
+  // Only its templates are compared with prod's. A hyphen keeps the name out of reach of ENVIRONMENT_NAME.
   'prod-changed': { config: () => changedProd(offlineConfig('prod')), rulePacks: false },
 };
+
+/**
+ * The problems that would make the global setup synthesize a configured environment twice (or a
+ * test copy in its place) and another never: a variant named like a configured environment, and a
+ * configured environment under the test-only prefix. Empty when there is none.
+ */
+export function variantCollisions(configured: readonly string[], variants: readonly string[]): string[] {
+  return [
+    ...variants.filter((name) => configured.includes(name)).map((name) => `test-only environment "${name}" (test/support/variants.ts) has the name of a configured environment (lib/config/environments.ts): rename the test-only one, keeping the "${TEST_ONLY_PREFIX}" prefix`),
+    ...configured.filter((name) => name.startsWith(TEST_ONLY_PREFIX)).map((name) => `configured environment "${name}" (lib/config/environments.ts) starts with "${TEST_ONLY_PREFIX}", which test-only environments use: choose another name`),
+  ];
+}
+
+const collisions = variantCollisions(ENVIRONMENT_NAMES, Object.keys(VARIANTS));
+if (collisions.length > 0) throw new Error(collisions.join('\n'));
