@@ -18,9 +18,11 @@ describe.each(['dev', 'prod'] as const)('%s monitoring', (envName) => {
     const [keyId, key] = ofType('AWS::KMS::Key')[0];
     // The alarms that start an automatic activation: test/auto-activation.test.ts.
     const { peerLost, replicationStopped } = planAlarmNames(config, region);
+    // The credentials rotation's own alarm, tested below on its own.
+    const rotationFailed = `${stackName}-credentials-rotation-failed`;
     const alarms: Record<string, any> = Object.fromEntries(
       ofType('AWS::CloudWatch::Alarm')
-        .filter(([, a]) => ![peerLost, replicationStopped].includes(a.Properties.AlarmName))
+        .filter(([, a]) => ![peerLost, replicationStopped, rotationFailed].includes(a.Properties.AlarmName))
         .map(([, a]) => [a.Properties.AlarmName.replace(`${stackName}-`, ''), a.Properties]),
     );
     const t = config.alarms;
@@ -76,6 +78,24 @@ describe.each(['dev', 'prod'] as const)('%s monitoring', (envName) => {
 
     it(`has exactly the ${expected.length} alarms of this region and the probe of ${peer}`, () => {
       expect(Object.keys(alarms).sort()).toEqual([...expected, probe].sort());
+    });
+
+    it(`pages this region's topic when a step of ${envName}-data-${region}-credentials-rotation fails, and not while nothing rotates`, () => {
+      const [, alarm] = ofType('AWS::CloudWatch::Alarm').find(([, a]) => a.Properties.AlarmName === rotationFailed)!;
+      expect(alarm.Properties).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Dimensions: [{ Name: 'FunctionName', Value: `${envName}-data-${region}-credentials-rotation` }],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: topicId }],
+        OKActions: [{ Ref: topicId }],
+      });
+      expect(template.toJSON().Outputs[HEALTH_ALARM_NAMES_OUTPUT].Value).not.toContain(rotationFailed);
     });
 
     it(`names in its ${HEALTH_ALARM_NAMES_OUTPUT} output, for the pipeline's check after this region's wave, its own alarms and not the probe of ${peer}`, () => {

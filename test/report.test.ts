@@ -32,17 +32,18 @@ describe.each(['dev', 'prod'] as const)('the %s resilience report', (envName) =>
   });
 
   it('counts the paging alarms per region apart from the scaling ones, and names the topic they notify', () => {
-    // The regional alarms, the replica lag in eu-west-1, and the probe of the other region.
-    expect(region('us-east-1').alarms).toBe(10);
+    // The regional alarms, the replica lag in eu-west-1, the probe of the other region and the credentials rotation's.
+    expect(region('us-east-1').alarms).toBe(11);
     // Where the plan activates eu-west-1 by itself, the two alarms whose agreement triggers it, one of them a
     // probe of us-east-1 that waits the configured minutes (test/auto-activation.test.ts).
     const triggered = autoActivationTarget(config) === 'eu-west-1';
-    expect(region('eu-west-1').alarms).toBe(triggered ? 13 : 11);
+    expect(region('eu-west-1').alarms).toBe(triggered ? 14 : 12);
     for (const r of report.regions) {
       expect(r.alarmTargets).toEqual([expect.stringMatching(/^AlertsTopic/)]);
       expect(r.scalingAlarms).toBe(2);
       expect(r.probes).toBe(1);
       expect(r.activationAlarms).toBe(triggered && r.region === 'eu-west-1' ? 2 : 0);
+      expect(r.functionAlarms).toBe(1);
       expect(r.paging).toEqual({ datapoints: config.alarms.pagingDatapointsToAlarm, periods: config.alarms.pagingEvaluationPeriods, periodSeconds: config.alarms.periodSeconds });
     }
   });
@@ -64,8 +65,9 @@ describe.each(['dev', 'prod'] as const)('the %s resilience report', (envName) =>
     expect(text).toContain(`Auto Scaling min/desired/max: ${config.app.minCapacity}/${config.app.desiredCapacity}/${config.app.maxCapacity}`);
     expect(text).toContain(`failover: detection ${report.failover!.detectionSeconds} s`);
     const a = config.alarms;
-    expect(text).toContain(`alarms: 9 paging when ${a.pagingDatapointsToAlarm} of ${a.pagingEvaluationPeriods} periods of ${a.periodSeconds} s breach, 1 probe of the other region, notifying`);
-    if (autoActivationTarget(config) === 'eu-west-1') expect(text).toContain(`1 probe of the other region and 2 that activate this region when they agree, notifying`);
+    expect(text).toContain(`alarms: 9 paging when ${a.pagingDatapointsToAlarm} of ${a.pagingEvaluationPeriods} periods of ${a.periodSeconds} s breach, 1 probe of the other region, 1 on a failed run`);
+    expect(text).toContain(`1 probe of the other region, 1 on a failed run of the app's functions, notifying`);
+    if (autoActivationTarget(config) === 'eu-west-1') expect(text).toContain(`1 probe of the other region, 2 that activate this region when they agree, 1 on a failed run`);
     expect(text).toContain('2 scaling (notify nobody)');
   });
 });

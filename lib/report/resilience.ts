@@ -26,6 +26,8 @@ export interface RegionReport {
   readonly probes: number;
   /** Of the paging alarms, those whose agreement makes the Region switch plan activate this region by itself. */
   readonly activationAlarms: number;
+  /** Of the paging alarms, those on failed runs of the app's own functions (the credentials rotation). */
+  readonly functionAlarms: number;
 }
 
 /** What an environment's synthesized templates say about its resilience. */
@@ -64,7 +66,9 @@ function regionReport(region: string, templates: Template[], triggerAlarms: Set<
   // their own consecutive failures, like Route 53's health checks. Neither shares the paging window.
   const activation = notifying.filter((a) => triggerAlarms.has(a.AlarmName));
   const probes = notifying.filter((a) => a.Namespace === 'CloudWatchSynthetics' && !activation.includes(a));
-  const windows = new Set(notifying.filter((a) => !probes.includes(a) && !activation.includes(a)).map((a) => JSON.stringify([a.DatapointsToAlarm ?? a.EvaluationPeriods, a.EvaluationPeriods, a.Period ?? a.Metrics?.find((m: any) => m.MetricStat)?.MetricStat.Period])));
+  // A failed function run pages at once, in whatever period it falls.
+  const functions = notifying.filter((a) => a.Namespace === 'AWS/Lambda');
+  const windows = new Set(notifying.filter((a) => !probes.includes(a) && !activation.includes(a) && !functions.includes(a)).map((a) => JSON.stringify([a.DatapointsToAlarm ?? a.EvaluationPeriods, a.EvaluationPeriods, a.Period ?? a.Metrics?.find((m: any) => m.MetricStat)?.MetricStat.Period])));
   const [paging] = windows.size === 1 ? [...windows].map((w) => JSON.parse(w) as number[]) : [];
   const targets = new Set(notifying.flatMap((a) => [...(a.AlarmActions ?? []), ...(a.OKActions ?? [])]).map((t: unknown) => JSON.stringify(t)));
   return {
@@ -80,6 +84,7 @@ function regionReport(region: string, templates: Template[], triggerAlarms: Set<
     scalingAlarms: alarms.length - notifying.length,
     probes: probes.length,
     activationAlarms: activation.length,
+    functionAlarms: functions.length,
   };
 }
 
@@ -146,10 +151,13 @@ export function formatReport(report: ResilienceReport): string {
       lines.push(`  database: ${r.database.replica ? 'cross-region read replica' : 'primary'}, Multi-AZ ${r.database.multiAz ? 'yes' : 'no'}, backup retention ${r.database.backupRetentionDays ?? 'none (replica)'}${r.database.backupRetentionDays ? ' days' : ''}`);
     }
     const when = r.paging ? ` when ${r.paging.datapoints} of ${r.paging.periods} periods of ${r.paging.periodSeconds} s breach` : '';
-    lines.push(
-      `  alarms: ${r.alarms - r.probes - r.activationAlarms} paging${when}, ${r.probes} probe of the other region` +
-        `${r.activationAlarms ? ` and ${r.activationAlarms} that activate this region when they agree` : ''}, notifying ${r.alarmTargets.join(', ') || 'nothing'}; ${r.scalingAlarms} scaling (notify nobody)`,
-    );
+    const kinds = [
+      `${r.alarms - r.probes - r.activationAlarms - r.functionAlarms} paging${when}`,
+      `${r.probes} probe of the other region`,
+      ...(r.activationAlarms ? [`${r.activationAlarms} that activate this region when they agree`] : []),
+      ...(r.functionAlarms ? [`${r.functionAlarms} on a failed run of the app's functions`] : []),
+    ];
+    lines.push(`  alarms: ${kinds.join(', ')}, notifying ${r.alarmTargets.join(', ') || 'nothing'}; ${r.scalingAlarms} scaling (notify nobody)`);
   }
   if (report.failover) {
     const f = report.failover;

@@ -1,4 +1,6 @@
 import { CfnOutput, Duration, Size } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { autoActivationTarget, peerOf as peerOfRegion, regionalDomainName, type EnvironmentConfig, type RegionName } from '../config';
@@ -7,7 +9,7 @@ import { AlertTopic } from '../constructs/alert-topic';
 import { PeerRegionProbe } from '../constructs/peer-region-probe';
 import { RegionalAlarms, REPLICATION_STOPPED_ALARM, type AlarmThresholds } from '../constructs/regional-alarms';
 import type { AppStack } from './app-stack';
-import type { DatabaseEndpoint } from './data-stack';
+import { credentialsRotationFunctionName, type DatabaseEndpoint } from './data-stack';
 import { ServiceStack, type ServiceStackProps } from './service-stack';
 
 /**
@@ -56,6 +58,8 @@ export class MonitoringStack extends ServiceStack {
   public readonly alarms: RegionalAlarms;
   /** Probes the other region from here and pages this region's topic when it fails. */
   public readonly peerProbe: PeerRegionProbe;
+  /** Fires when a step of this region's credentials rotation fails. */
+  public readonly rotationFailedAlarm: cloudwatch.Alarm;
   /** The names of the alarms that describe this region itself (not the probe of the other region), as in `HEALTH_ALARM_NAMES_OUTPUT`. */
   public readonly healthAlarmNames: string[];
 
@@ -98,6 +102,28 @@ export class MonitoringStack extends ServiceStack {
       removalPolicy: this.statefulRemovalPolicy,
       lostAfter: autoMinutes === undefined ? undefined : { alarmName: planAlarms.peerLost, minutes: autoMinutes },
     });
+
+    // A rotation of this region's credentials that fails: the other region not answering the writer's
+    // request to copy, two writers, RDS not applying the password (docs/credentials.md). Named, not
+    // referenced: the function lives in the data stack. Not a health alarm: a deploy does not wait on it.
+    const rotationFunction = credentialsRotationFunctionName(this.config, props.region);
+    this.rotationFailedAlarm = new cloudwatch.Metric({
+      namespace: 'AWS/Lambda',
+      metricName: 'Errors',
+      dimensionsMap: { FunctionName: rotationFunction },
+      statistic: cloudwatch.Stats.SUM,
+      period: Duration.minutes(5),
+    }).createAlarm(this, 'CredentialsRotationFailed', {
+      alarmName: this.names.name('alarm', 'credentials-rotation-failed'),
+      alarmDescription: `A step of ${rotationFunction} failed: this region's credentials may not hold the writer's password (docs/credentials.md, "When things go wrong")`,
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      // The function runs only while a rotation runs: no invocation is no failure.
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.rotationFailedAlarm.addAlarmAction(new actions.SnsAction(this.topic));
+    this.rotationFailedAlarm.addOkAction(new actions.SnsAction(this.topic));
 
     // The region's own alarms, read by the pipeline's check from the stack it just deployed.
     // Not the probe: it watches the other region, which on a first deploy does not exist yet.
