@@ -6,12 +6,13 @@ import { configReferenceTable } from '../lib/docs/config-reference';
 import { STEP_TIMEOUT_MINUTES } from '../lib/constructs/region-switch';
 import { SWITCH_ACTIONS, SWITCH_ACTION_TIMEOUT } from '../lib/constructs/switch-actions';
 import { approvalTimeoutMinutes, EXPECTED_MINUTES, outageTimelineTable, RECOVERY_TABLES, recoveryBudget, type Phase } from '../lib/docs/recovery-budget';
-import { embeddedTable, GENERATED_TABLES } from '../lib/docs/tables';
+import { monthlyCostTable, listPrices } from '../lib/docs/cost';
+import { layoutList, trackedLayoutEntries } from '../lib/docs/layout';
+import { embeddedTable, GENERATED_TABLES, writeTable } from '../lib/docs/tables';
 import { synthesized } from './support/assembly';
 import { ASSEMBLY_ROOT } from './support/synth';
 
 const readme = readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
-const disasterRecovery = readFileSync(path.join(__dirname, '..', 'docs', 'disaster-recovery.md'), 'utf8');
 
 type Resource = { Type: string; Properties: any };
 type PlanStep = { Name: string; ExecutionBlockType: string; ExecutionBlockConfiguration: Record<string, any> };
@@ -126,7 +127,7 @@ describe.each(ENVIRONMENT_NAMES)('the %s recovery-time budget', (envName) => {
 
 describe('the README', () => {
   it('is short: what it is, two commands, configuration, deploy, links', () => {
-    expect(readme.split('\n').length).toBeLessThanOrEqual(250);
+    expect(readme.split('\n').length).toBeLessThanOrEqual(150);
     expect(readme).toContain('npm ci && npx cdk synth');
     expect(readme).toContain('npm test');
   });
@@ -136,15 +137,49 @@ describe('the README', () => {
     expect(() => validateConfig('prod', { ...ENVIRONMENTS.prod, app: { ...ENVIRONMENTS.prod.app, minCapacity: 1, desiredCapacity: 3 } })).toThrow(sample);
   });
 
-  it('runs the disaster-recovery commands exactly as docs/disaster-recovery.md gives them', () => {
+  it('keeps disaster recovery to a summary with the automatic-recovery figures, linking the runbook', () => {
     const section = readme.slice(readme.indexOf('## Disaster recovery'), readme.indexOf('\n## ', readme.indexOf('## Disaster recovery') + 1));
-    const commands = [...section.matchAll(/`(aws [^`]+|curl [^`]+|dig [^`]+)`/g)].map(([, command]) => command);
-    expect(commands.length).toBeGreaterThanOrEqual(5);
-    for (const command of commands) expect(disasterRecovery).toContain(command);
+    expect(section).toContain('<!-- automatic-recovery:start -->');
+    expect(section).toContain('](docs/disaster-recovery.md)');
+    expect(section).toContain('](docs/credentials.md)');
+    expect(section).not.toMatch(/`aws arc-region-switch/);
+  });
+
+  it('names no figure that a config change would leave stale', () => {
+    for (const stale of [/\d+ Elastic IPs/, /\d+ vCPUs/, /\d+ × [a-z0-9]+\.[a-z0-9]+/]) expect(readme).not.toMatch(stale);
+  });
+
+  it('lists the type-check and lint commands', () => {
+    expect(readme).toContain('| `npm run typecheck` |');
+    expect(readme).toContain('| `npm run lint` |');
   });
 
   it('links only to files that exist', () => {
     for (const [, target] of readme.matchAll(/\]\((docs\/[^)#\s]+)/g)) expect(() => readFileSync(path.join(__dirname, '..', target))).not.toThrow();
+  });
+});
+
+describe('the generated lists and figures', () => {
+  it('fail on a tracked file without a layout line, and on a line for a file that is gone', () => {
+    const entries = trackedLayoutEntries();
+    expect(() => layoutList([...entries, 'scripts/new-tool.ts'])).toThrow('scripts/new-tool.ts has no line in LAYOUT (lib/docs/layout.ts): say what it is for');
+    expect(() => layoutList(entries.filter((e) => e !== 'scripts/docs.ts'))).toThrow('scripts/docs.ts is in LAYOUT (lib/docs/layout.ts) but not in git: remove its line');
+  });
+
+  it('price every instance type the config runs at rest, from a dated file that names its sources', () => {
+    const prices = listPrices();
+    expect(prices.recorded).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    for (const url of Object.values(prices.sources)) expect(url).toMatch(/^https:\/\/aws\.amazon\.com\//);
+    expect(() => monthlyCostTable(prices)).not.toThrow();
+  });
+
+  it('count the acknowledgements of every environment, the credentials rotation\'s and the switch actions\' among them', () => {
+    const table = embeddedTable(GENERATED_TABLES.find((t) => t.name === 'acknowledgements')!);
+    for (const construct of ['CredentialsRotation', 'SwitchActions', 'PlanHealthChecks', 'PeerProbe', 'RegionSwitch']) expect(table).toMatch(new RegExp(`\`[^\`]*${construct}`));
+  });
+
+  it('leave a file alone when its tables are current', () => {
+    expect(writeTable(GENERATED_TABLES.find((t) => t.name === 'failover-timings')!)).toBe(false);
   });
 });
 

@@ -1,7 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { ENVIRONMENT_NAMES, failoverTimings, loadConfig } from '../config';
+import { acknowledgementsTable, accountQuotasTable, rulePacksTable } from './compliance-tables';
 import { configReferenceTable } from './config-reference';
+import { costDriversTable, monthlyCostTable, priceSourcesList } from './cost';
+import { layoutList } from './layout';
 import { automaticRecoveryTable, recoveryBudgetTable, recoverySummaryTable } from './recovery-budget';
 
 /** A table generated from the config into a Markdown file, between two marker comments. */
@@ -28,8 +31,15 @@ export function failoverTable(): string {
 export const GENERATED_TABLES: readonly GeneratedTable[] = [
   { file: 'docs/configuration.md', name: 'config-reference', render: configReferenceTable },
   { file: 'docs/architecture.md', name: 'failover-timings', render: failoverTable },
+  { file: 'docs/architecture.md', name: 'layout', render: () => layoutList() },
+  { file: 'docs/architecture.md', name: 'cost-drivers', render: costDriversTable },
+  { file: 'docs/cost.md', name: 'monthly-cost', render: () => monthlyCostTable() },
+  { file: 'docs/cost.md', name: 'price-sources', render: () => priceSourcesList() },
+  { file: 'docs/compliance.md', name: 'rule-packs', render: rulePacksTable },
+  { file: 'docs/compliance.md', name: 'acknowledgements', render: () => acknowledgementsTable() },
+  { file: 'docs/bootstrap.md', name: 'account-quotas', render: accountQuotasTable },
   { file: 'docs/disaster-recovery.md', name: 'recovery-budget', render: recoveryBudgetTable },
-  { file: 'README.md', name: 'recovery-summary', render: recoverySummaryTable },
+  { file: 'docs/disaster-recovery.md', name: 'recovery-summary', render: recoverySummaryTable },
   { file: 'README.md', name: 'automatic-recovery', render: automaticRecoveryTable },
 ];
 
@@ -51,10 +61,13 @@ export function embeddedTable(table: GeneratedTable): string {
   return text.slice(from, to).trim();
 }
 
-/** Rewrites the table between its markers from the config (an empty span too). */
-export function writeTable(table: GeneratedTable): void {
+/** Rewrites the table between its markers from the config (an empty span too). @returns whether the file changed */
+export function writeTable(table: GeneratedTable): boolean {
   const file = path.join(ROOT, table.file);
   const text = readFileSync(file, 'utf8');
   const { from, to } = tableSpan(table, text);
-  writeFileSync(file, `${text.slice(0, from)}\n${table.render()}\n${text.slice(to)}`);
+  const rewritten = `${text.slice(0, from)}\n${table.render()}\n${text.slice(to)}`;
+  if (rewritten === text) return false;
+  writeFileSync(file, rewritten);
+  return true;
 }
