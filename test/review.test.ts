@@ -97,6 +97,32 @@ describe('change-safety gate, on edited templates', () => {
     expect(changes[0].resourceType).toBe('AWS::S3::Bucket');
   });
 
+  it('blocks renaming the database, which CloudFormation does by replacing it', () => {
+    const changes = compare(DATA, (t) => {
+      t.Resources[DATABASE].Properties.DBInstanceIdentifier = 'dev-data-us-east-1-renamed';
+    });
+    expect(summaries(changes)).toEqual([`${DATA} ${DATABASE} replace`]);
+    expect(changes[0].detail).toMatch(/^will be replaced \(DBInstanceIdentifier changes\); it holds the database/);
+  });
+
+  it('blocks attaching a managed policy to a role', () => {
+    const changes = compare(APP, (t) => {
+      t.Resources.WebTierInstanceRoleE49AE359.Properties.ManagedPolicyArns.push('arn:aws:iam::aws:policy/AdministratorAccess');
+    });
+    expect(changes).toEqual([
+      { stack: APP, logicalId: 'WebTierInstanceRoleE49AE359', resourceType: 'AWS::IAM::Role', kind: 'widen-iam', detail: 'attaches arn:aws:iam::aws:policy/AdministratorAccess' },
+    ]);
+  });
+
+  it('blocks removing a deny statement from a bucket policy', () => {
+    const changes = compare(APP, (t) => {
+      const statements: { Effect: string }[] = t.Resources.WebTierAccessLogsBucketPolicy58176625.Properties.PolicyDocument.Statement;
+      t.Resources.WebTierAccessLogsBucketPolicy58176625.Properties.PolicyDocument.Statement = statements.filter((s) => s.Effect !== 'Deny');
+    });
+    expect(summaries(changes)).toEqual([`${APP} WebTierAccessLogsBucketPolicy58176625 widen-iam`]);
+    expect(changes[0].detail).toBe('drops a deny of s3:* on ${WebTierAccessLogsBucketC38B6857.Arn}, ${WebTierAccessLogsBucketC38B6857.Arn}/* to AWS:* with a condition (and 1 more)');
+  });
+
   it('blocks every stateful resource of a stack that is no longer in the app', () => {
     const changes = findUnsafeChanges({ [DATA]: devTemplate(DATA) }, {});
     expect(summaries(changes)).toEqual(
