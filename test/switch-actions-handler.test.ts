@@ -4,8 +4,9 @@ import { promisify } from 'node:util';
 
 // Runs the handlers of lib/lambda/switch_actions.py against AWS as moto serves it (botocore validates
 // every call against the service model), with botocore's Stubber only for what moto 5.2.1 lacks: AWS
-// Backup jobs, ARC Region switch GetPlanExecution, and DB instance states moto never shows (it keeps
-// instances "available" and applies changes at once).
+// Backup jobs (answered from the jobs that ListBackupJobs' filters select), ARC Region switch
+// GetPlanExecution, DB instance states moto never shows (it keeps instances "available" and applies
+// changes at once), and writes that AWS refuses.
 // test/support/moto_switch_actions.py builds each case's state and prints each run's outcome, the
 // calls it made and the state after it.
 const RUNNER = path.join(__dirname, 'support', 'moto_switch_actions.py');
@@ -250,6 +251,23 @@ describe('publish-writer: the promoted instance becomes the region’s writer', 
     expect(first.result).toEqual({ action: 'publish-writer', writer: ADDRESS, parameterChanged: true, secretChanged: true });
   });
 
+  it('fails the run when AWS refuses the parameter write, leaving the parameter and the secret as they were; the rerun publishes', () => {
+    const [refused, rerun] = out.parameterRefused.runs;
+    expect(refused.error).toBe('AccessDeniedException: An error occurred (AccessDeniedException) when calling the PutParameter operation: not authorized to perform PutParameter');
+    expect(refused.result).toBeUndefined();
+    expect(refused.state).toMatchObject({ writerParameter: 'none', secret: { value: LOGIN } });
+    expect(rerun.result).toEqual({ action: 'publish-writer', writer: ADDRESS, parameterChanged: true, secretChanged: true });
+  });
+
+  it('fails the run when AWS refuses the secret write, after publishing the parameter; the rerun writes the secret only', () => {
+    const [refused, rerun] = out.secretRefused.runs;
+    expect(refused.error).toBe('ClientError: An error occurred (AccessDeniedException) when calling the PutSecretValue operation: not authorized to perform PutSecretValue');
+    expect(refused.result).toBeUndefined();
+    expect(refused.state).toMatchObject({ writerParameter: ADDRESS, secret: { value: LOGIN } });
+    expect(rerun.result).toEqual({ action: 'publish-writer', writer: ADDRESS, parameterChanged: false, secretChanged: true });
+    expect(rerun.state.secret.value).toEqual({ ...LOGIN, host: ADDRESS });
+  });
+
   it('only reads on a second run', () => {
     expect(names(second)).toEqual(['rds:DescribeDBInstances', 'ssm:GetParameter', 'secretsmanager:GetSecretValue']);
     expect(second.result).toEqual({ action: 'publish-writer', writer: ADDRESS, parameterChanged: false, secretChanged: false });
@@ -283,6 +301,15 @@ describe('backup: one on-demand backup of the promoted instance', () => {
     expect(names(run)).toEqual(['backup:ListBackupJobs']);
   });
 
+  it('starts a new job when the only one of this instance in this vault is older than the window', () => {
+    expect(out.beforeWindow.result).toEqual({ action: 'backup', backupJobId: 'job-1', started: true });
+    expect(out.beforeWindow.calls[0].params.ByCreatedAfter).toEqual(expect.any(String));
+  });
+
+  it('starts a new job when the jobs in the window are another instance’s or in another vault', () => {
+    expect(out.otherResource.result).toEqual({ action: 'backup', backupJobId: 'job-1', started: true });
+  });
+
   it('starts a new job when the last one failed', () => {
     expect(out.afterFailed.result).toEqual({ action: 'backup', backupJobId: 'job-2', started: true });
     expect(names(out.afterFailed)).toEqual(['backup:ListBackupJobs', 'backup:StartBackupJob']);
@@ -312,6 +339,9 @@ describe('the runner', () => {
       'backup:StartBackupJob',
       // Only where the instance must show a status moto never shows (it applies every change at once).
       'rds:DescribeDBInstances',
+      // Only where AWS refuses the write (moto lets the handler write anything).
+      'secretsmanager:PutSecretValue',
+      'ssm:PutParameter',
     ]);
     expect([...served].sort()).toEqual([
       'cloudwatch@us-east-1:GetMetricStatistics',

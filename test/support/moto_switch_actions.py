@@ -9,11 +9,13 @@ several times, and the scenario prints one JSON object: per case, each run's out
 
 What moto 5.2.1 does not implement answers from botocore's Stubber (which validates the parameters
 against the same model, and the canned response against the output shape):
-- AWS Backup ListBackupJobs and StartBackupJob ("Not yet implemented");
+- AWS Backup ListBackupJobs and StartBackupJob ("Not yet implemented"): ListBackupJobs answers the case's
+  jobs that its filters select, as AWS Backup would;
 - arc-region-switch GetPlanExecution (no moto backend);
 - RDS DescribeDBInstances where an instance must show a state moto never shows (it keeps every
   instance "available" and applies every change at once: no "applying" parameter group, no "adding"
-  security group): moto's own description of the instance, with that state.
+  security group): moto's own description of the instance, with that state;
+- a write that AWS refuses (AccessDenied): moto lets every call through.
 Any request that neither moto nor a stub answers fails instead of reaching the network.
 """
 
@@ -461,8 +463,19 @@ def await_replication():
 PUBLISH_REGION = STANDBY  # the region being activated
 
 
-def publish_case(local_is_replica=False, status=None, runs=1):
-    """The standby after promotion (a standalone instance, or still the replica); `status`: what DescribeDBInstances shows."""
+def refused(operation, code="AccessDeniedException"):
+    """The error AWS answers `operation` with when the caller may not make it."""
+    return ClientError({"Error": {"Code": code, "Message": f"not authorized to perform {operation}"}, "ResponseMetadata": {"HTTPStatusCode": 400}}, operation)
+
+
+def failing(world, service, operation, method):
+    """`service` as moto serves it, but `method` fails as AWS refuses it; moto's state stays as it was."""
+    world.replacements[service] = lambda: PartlyStubbed(world.served(service), world.stubbed(service, [(method, refused(operation))]), {method: lambda **_: None})
+
+
+def publish_case(local_is_replica=False, status=None, runs=1, fail=None):
+    """The standby after promotion (a standalone instance, or still the replica); `status`: what DescribeDBInstances shows;
+    `fail`: (service, operation, method) that AWS refuses on the first run."""
     local = instance_id(PUBLISH_REGION)
     env = {"WRITER_PARAMETER": writer_parameter(PUBLISH_REGION), "DB_INSTANCE_ID": local, "SECRET_ID": secret_name(PUBLISH_REGION)}
     with case(PUBLISH_REGION, env) as world:
@@ -482,8 +495,12 @@ def publish_case(local_is_replica=False, status=None, runs=1):
             described["DBInstances"][0]["DBInstanceStatus"] = status
             world.replacements["rds"] = lambda: world.stubbed("rds", [("describe_db_instances", described)])
         out = {"address": world.admin("rds").describe_db_instances(DBInstanceIdentifier=local)["DBInstances"][0]["Endpoint"]["Address"], "key": key, "runs": []}
-        for _ in range(runs):
+        for attempt in range(runs):
             world.stubbers.clear()
+            if fail and attempt == 0:
+                failing(world, *fail)
+            elif fail:
+                world.replacements.pop(fail[0], None)
             run = world.run(switch_actions.publish_writer_handler)
             run["state"] = {
                 "writerParameter": world.admin("ssm").get_parameter(Name=writer_parameter(PUBLISH_REGION))["Parameter"]["Value"],
@@ -498,6 +515,9 @@ def publish_writer():
     return {
         "stillReplica": publish_case(local_is_replica=True),
         "promoted": publish_case(runs=2),
+        # A refused write fails the run (Region switch runs the step again), rather than report a writer nobody can read.
+        "parameterRefused": publish_case(runs=2, fail=("ssm", "PutParameter", "put_parameter")),
+        "secretRefused": publish_case(runs=2, fail=("secretsmanager", "PutSecretValue", "put_secret_value")),
         **{status: publish_case(status=status) for status in ("backing-up", "modifying", "configuring-enhanced-monitoring", "rebooting", "storage-full")},
     }
 
@@ -508,24 +528,49 @@ BACKUP_REGION = STANDBY
 DB_ARN = f"arn:aws:rds:{BACKUP_REGION}:{ACCOUNT}:db:{instance_id(BACKUP_REGION)}"
 
 
-def job(job_id, state):
+def job(job_id, state, hours_ago=1 / 3):
     return {
         "BackupJobId": job_id,
         "BackupVaultName": BACKUP_VAULT,
         "ResourceArn": DB_ARN,
         "ResourceType": "RDS",
         "State": state,
-        "CreationDate": datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=20),
+        "CreationDate": datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=hours_ago),
         "IamRoleArn": BACKUP_ROLE_ARN,
     }
 
 
-def backup_run(world, listed, started=None):
-    responses = [("list_backup_jobs", {"BackupJobs": listed})]
-    if started:
-        responses.append(("start_backup_job", {"BackupJobId": started, "CreationDate": datetime.datetime.now(datetime.timezone.utc)}))
-    world.stubbers.clear()
-    world.replacements["backup"] = lambda: world.stubbed("backup", responses)
+class BackupJobs:
+    """AWS Backup as far as the handler uses it (moto 5.2.1 implements neither call): ListBackupJobs answers the
+    jobs its filters select (ByResourceArn, ByBackupVaultName, ByCreatedAfter), StartBackupJob `started`; botocore's
+    Stubber validates each call and its answer against the service model."""
+
+    def __init__(self, world, jobs, started):
+        self._client = world._recorded("backup", world._client("backup"), stubbed=True)
+        self._stubber = Stubber(self._client)
+        self._stubber.activate()
+        self._jobs, self._started = jobs, started
+
+    def list_backup_jobs(self, **params):
+        selected = [
+            job
+            for job in self._jobs
+            if job["ResourceArn"] == params.get("ByResourceArn", job["ResourceArn"])
+            and job["BackupVaultName"] == params.get("ByBackupVaultName", job["BackupVaultName"])
+            and ("ByCreatedAfter" not in params or job["CreationDate"] > params["ByCreatedAfter"])
+        ]
+        self._stubber.add_response("list_backup_jobs", {"BackupJobs": selected}, params)
+        return self._client.list_backup_jobs(**params)
+
+    def start_backup_job(self, **params):
+        if self._started is None:
+            raise AssertionError("this case starts no backup job")
+        self._stubber.add_response("start_backup_job", {"BackupJobId": self._started, "CreationDate": datetime.datetime.now(datetime.timezone.utc)}, params)
+        return self._client.start_backup_job(**params)
+
+
+def backup_run(world, jobs, started=None):
+    world.replacements["backup"] = lambda: BackupJobs(world, jobs, started)
     return world.run(switch_actions.backup_handler)
 
 
@@ -536,6 +581,10 @@ def backup():
             "first": backup_run(world, [], started="job-1"),
             **{f"again{state.title()}": backup_run(world, [job("job-1", state)]) for state in ("CREATED", "PENDING", "RUNNING", "COMPLETED")},
             "afterFailed": backup_run(world, [job("job-1", "FAILED")], started="job-2"),
+            # Older than the window: a backup of an earlier switch, not of this one.
+            "beforeWindow": backup_run(world, [job("job-0", "COMPLETED", hours_ago=13)], started="job-1"),
+            # Another instance's job, or one in another vault, covers nothing of this instance.
+            "otherResource": backup_run(world, [{**job("job-0", "COMPLETED"), "ResourceArn": f"{DB_ARN}-g1"}, {**job("job-9", "RUNNING"), "BackupVaultName": "other-vault"}], started="job-1"),
         }
 
 
