@@ -225,6 +225,37 @@ describe('the web server, logged in to a real PostgreSQL primary and streaming s
     );
   });
 
+  it('follows a new writer parameter once its cache time has passed, and not before', async () => {
+    const cacheSeconds = 2;
+    // Nothing listens on 127.0.0.2: the parameter names a lost writer until the switch publishes the primary.
+    const server = await startServer({ parameter: '127.0.0.2', database: pg.primary, cacheSeconds });
+    const firstRead = Date.now();
+    expect(await request(server.port, WRITER_HEALTH_CHECK_PATH)).toEqual({ status: 503, body: 'unavailable' });
+    writeFileSync(path.join(server.dir, 'parameter'), `${pg.primary.host}\n`);
+    expect(await request(server.port, WRITER_HEALTH_CHECK_PATH)).toEqual({ status: 503, body: 'unavailable' });
+    let answer: Answer;
+    do {
+      await sleep(100);
+      answer = await request(server.port, WRITER_HEALTH_CHECK_PATH);
+    } while (answer.status !== 200 && Date.now() - firstRead < (cacheSeconds + 4) * 1000);
+    const turnedAfter = Date.now() - firstRead;
+    expect(answer).toEqual({ status: 200, body: 'writer' });
+    expect(turnedAfter).toBeGreaterThanOrEqual(cacheSeconds * 1000);
+    expect(turnedAfter).toBeLessThan((cacheSeconds + 2) * 1000);
+  });
+
+  it('keeps the last writer parameter when a read after the cache time fails', async () => {
+    const cacheSeconds = 1;
+    const server = await startServer({ parameter: pg.primary.host, database: pg.primary, cacheSeconds });
+    expect(await request(server.port, WRITER_HEALTH_CHECK_PATH)).toEqual({ status: 200, body: 'writer' });
+    rmSync(path.join(server.dir, 'parameter'));
+    const reads = () => readFileSync(path.join(server.dir, 'aws-calls'), 'utf8').split('\n').filter((call) => call.startsWith('ssm get-parameter')).length;
+    const readsBefore = reads();
+    await sleep(cacheSeconds * 1000 + 200);
+    expect(await request(server.port, WRITER_HEALTH_CHECK_PATH)).toEqual({ status: 200, body: 'writer' });
+    expect(reads()).toBe(readsBefore + 1);
+  });
+
   it('keeps the last writer parameter and login when reading them fails', async () => {
     const server = await startServer({ parameter: pg.primary.host, database: pg.primary, cacheSeconds: 0 });
     expect(await request(server.port, WRITER_HEALTH_CHECK_PATH)).toEqual({ status: 200, body: 'writer' });
