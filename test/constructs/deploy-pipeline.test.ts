@@ -65,6 +65,11 @@ describe('DeployPipeline', () => {
     expect(() => pipelineIn({ namePrefix: 'x'.repeat(140) })).toThrow(NamingError);
   });
 
+  it('rotates its artifact and log keys every year', () => {
+    const keys = Object.values(template.findResources('AWS::KMS::Key')).map((k) => ({ rotates: k.Properties.EnableKeyRotation, days: k.Properties.RotationPeriodInDays ?? 365 }));
+    expect(keys).toEqual(Array(2).fill({ rotates: true, days: 365 }));
+  });
+
   it('applies the removal policy to its buckets, keys and log groups', () => {
     for (const type of ['AWS::S3::Bucket', 'AWS::KMS::Key', 'AWS::Logs::LogGroup']) {
       expect(new Set(Object.values(template.findResources(type)).map((r) => r.DeletionPolicy))).toEqual(new Set(['Delete']));

@@ -61,6 +61,11 @@ describe('Network', () => {
     }
   });
 
+  it('encrypts the flow logs with a key that rotates every year', () => {
+    const keys = Object.values(template.findResources('AWS::KMS::Key')).map((k) => ({ rotates: k.Properties.EnableKeyRotation, days: k.Properties.RotationPeriodInDays ?? 365 }));
+    expect(keys).toEqual(Array(1).fill({ rotates: true, days: 365 }));
+  });
+
   it('with fewer NAT gateways than AZs, routes the app subnets of the other AZs through the first one', () => {
     const { subnets, natGateways } = vpcView(networkIn({ natGateways: 1 }));
     expect(natGateways).toHaveLength(1);

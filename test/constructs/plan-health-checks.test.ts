@@ -38,6 +38,11 @@ describe('PlanHealthChecks', () => {
     template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain' });
   });
 
+  it('encrypts its log group with a key that rotates every year', () => {
+    const keys = Object.values(template.findResources('AWS::KMS::Key')).map((k) => ({ rotates: k.Properties.EnableKeyRotation, days: k.Properties.RotationPeriodInDays ?? 365 }));
+    expect(keys).toEqual(Array(1).fill({ rotates: true, days: 365 }));
+  });
+
   it('refuses a function name Lambda would reject', () => {
     expect(() => synth('a'.repeat(65))).toThrow(NamingError);
   });

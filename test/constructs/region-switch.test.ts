@@ -71,6 +71,22 @@ describe('RegionSwitch', () => {
   const parallel = workflow.Steps.find((s: any) => s.ExecutionBlockType === 'Parallel');
   const step = (name: string) => [...workflow.Steps, ...parallel.ExecutionBlockConfiguration.ParallelConfig.Steps].find((s: any) => s.Name === name).ExecutionBlockConfiguration;
 
+  it.each(['us-east-1', 'eu-west-1'])('limits each step of the activation of %s to its own minutes', (target) => {
+    const activation = plan.Properties.Workflows.find((w: any) => w.WorkflowTargetRegion === target);
+    const flat = (steps: any[]): any[] => steps.flatMap((s) => (s.ExecutionBlockType === 'Parallel' ? flat(s.ExecutionBlockConfiguration.ParallelConfig.Steps) : [s]));
+    const minutes = Object.fromEntries(flat(activation.Steps).map((s) => [s.Name, (Object.values(s.ExecutionBlockConfiguration)[0] as { TimeoutMinutes?: number }).TimeoutMinutes]));
+    expect(minutes).toEqual({
+      approve: 30,
+      'fence-deactivating-region': 10,
+      'await-replication': 15,
+      'promote-database': 60,
+      'publish-writer': 15,
+      'scale-app': 30,
+      'shift-dns': 10,
+      backup: 30,
+    });
+  });
+
   it('after an ungraceful switch, fences the inactive region once it answers again, in a post-recovery workflow', () => {
     const postRecovery = plan.Properties.Workflows.find((w: any) => w.WorkflowTargetAction === 'postRecovery');
     expect(postRecovery.WorkflowTargetRegion).toBeUndefined();

@@ -9,6 +9,7 @@ import { cdkJsonContext } from '../support/synth';
 
 const ENV = { account: '123456789012', region: 'eu-west-1' };
 const LOAD_BALANCER_ARN = `arn:aws:elasticloadbalancing:${ENV.region}:${ENV.account}:loadbalancer/app/web/0123456789abcdef`;
+const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:alerts';
 
 /** Every threshold distinct, so each alarm property shows which field it came from. */
 const THRESHOLDS: AlarmThresholds = {
@@ -43,7 +44,7 @@ function alarmsIn(overrides: Partial<RegionalAlarmsProps> = {}): Template {
     databaseInstanceIdentifier: 'web-db',
     isReplica: true,
     thresholds: THRESHOLDS,
-    topic: sns.Topic.fromTopicArn(stack, 'Topic', `arn:aws:sns:${ENV.region}:${ENV.account}:alerts`),
+    topic: sns.Topic.fromTopicArn(stack, 'Topic', TOPIC_ARN),
     namePrefix: 'test-monitoring-eu-west-1',
     dashboardName: 'test-monitoring-eu-west-1',
     ...overrides,
@@ -107,6 +108,30 @@ describe('RegionalAlarms', () => {
       const expression = alarm(purpose).Metrics.find((m: any) => m.Expression).Expression;
       expect(expression).toBe('IF(requests >= 25, 100 * FILL(errors, 0) / requests, 0)');
     }
+  });
+
+  it('treats missing data as breaching where silence means a stopped source, as not breaching where it means no traffic', () => {
+    const missingData = Object.fromEntries(Object.entries(alarms).map(([name, p]) => [name.replace('test-monitoring-eu-west-1-', ''), p.TreatMissingData]));
+    expect(missingData).toEqual({
+      // An empty group reports no CPU: other alarms page that.
+      'asg-cpu-high': 'missing',
+      'alb-elb-5xx': 'notBreaching',
+      'alb-target-5xx': 'notBreaching',
+      'target-response-p99': 'notBreaching',
+      'unhealthy-hosts': 'breaching',
+      'rds-cpu-high': 'breaching',
+      'rds-free-storage-low': 'breaching',
+      'rds-freeable-memory-low': 'breaching',
+      'rds-connections-high': 'breaching',
+      'rds-replica-lag': 'breaching',
+    });
+  });
+
+  it('notifies the topic when each alarm fires and when it clears, the replication-stopped alarm included', () => {
+    const withTrigger = alarmsIn({ replicationStoppedAfterMinutes: 5 }).findResources('AWS::CloudWatch::Alarm');
+    const notified = Object.values(withTrigger).map((a) => ({ name: a.Properties.AlarmName, alarm: a.Properties.AlarmActions, ok: a.Properties.OKActions }));
+    expect(notified).toHaveLength(11);
+    expect(notified).toEqual(notified.map(({ name }) => ({ name, alarm: [TOPIC_ARN], ok: [TOPIC_ARN] })));
   });
 
   it('adds the replica-lag alarm only for a replica', () => {

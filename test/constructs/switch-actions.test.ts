@@ -57,6 +57,11 @@ describe('SwitchActions', () => {
     expect(new Set(fns.map((f) => f.Properties.Role['Fn::GetAtt'][0])).size).toBe(4);
   });
 
+  it('encrypts with a key that rotates every year', () => {
+    const keys = Object.values(template.findResources('AWS::KMS::Key')).map((k) => ({ rotates: k.Properties.EnableKeyRotation, days: k.Properties.RotationPeriodInDays ?? 365 }));
+    expect(keys).toEqual(Array(1).fill({ rotates: true, days: 365 }));
+  });
+
   it('reserves no concurrency, which a new account’s low concurrency quota would refuse', () => {
     const fns = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function');
     expect(fns).toHaveLength(4);
