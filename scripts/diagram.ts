@@ -1,24 +1,31 @@
 /**
- * Draws docs/architecture.dot from the synthesized prod assembly and renders docs/architecture.png
- * from it with Graphviz's `dot`, which it checks for first. `test/docs.test.ts` fails
- * when the committed DOT no longer matches the app; CI needs no Graphviz.
- * Usage: npm run diagram   (for the PNG: apt-get install graphviz)
+ * Draws the architecture pictures (traffic, data, deploy) from the synthesized prod assembly:
+ * each one's DOT and its SVG, rendered by Graphviz compiled to WebAssembly (@viz-js/viz), so
+ * nothing needs a system Graphviz. `test/docs.test.ts` fails when a committed DOT no longer
+ * matches the app or a committed SVG no longer matches its DOT.
+ * Usage: npm run diagram
  */
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { ARCHITECTURE_DOT, ARCHITECTURE_ENVIRONMENT, ARCHITECTURE_PNG, architectureDot } from '../lib/docs/architecture-diagram';
+import { ARCHITECTURE_ENVIRONMENT, architectureDots, renderSvgs } from '../lib/docs/architecture-diagram';
 import { synthQuietly } from './synth-quietly';
 
-// Before the 15 s synth: without Graphviz the PNG cannot be drawn, so say so at once.
-const dotVersion = spawnSync('dot', ['-V'], { stdio: 'ignore' });
-if (dotVersion.error) {
-  console.error(`Graphviz's dot is missing, so nothing was drawn: apt-get install graphviz (or brew install graphviz), then rerun npm run diagram.`);
-  process.exit(1);
+async function main(): Promise<void> {
+  const outdir = path.join('cdk.out', `diagram-${ARCHITECTURE_ENVIRONMENT}`);
+  synthQuietly(ARCHITECTURE_ENVIRONMENT, outdir, 'the architecture diagrams');
+  const dots = architectureDots(outdir);
+  const svgs = await renderSvgs([...dots.values()]);
+  for (const [index, [diagram, dot]] of [...dots].entries()) {
+    writeFileSync(diagram.dotFile, dot);
+    console.log(`Wrote ${diagram.dotFile}`);
+    writeFileSync(diagram.svgFile, svgs[index]);
+    console.log(`Wrote ${diagram.svgFile}`);
+  }
 }
-const outdir = path.join('cdk.out', `diagram-${ARCHITECTURE_ENVIRONMENT}`);
-synthQuietly(ARCHITECTURE_ENVIRONMENT, outdir, 'the architecture diagram');
-writeFileSync(ARCHITECTURE_DOT, architectureDot(outdir));
-console.error(`Wrote ${ARCHITECTURE_DOT}; rendering ${ARCHITECTURE_PNG} with Graphviz...`);
-const render = spawnSync('dot', ['-Tpng', ARCHITECTURE_DOT, '-o', ARCHITECTURE_PNG], { stdio: 'inherit' });
-process.exit(render.status ?? 1);
+
+main().catch((error: unknown) => {
+  // A template the pictures cannot read, or a DOT Graphviz refuses: its message in one line and no stack trace, as every other command prints.
+  if (!(error instanceof Error)) throw error;
+  console.error(`npm run diagram: ${error.message.split('\n')[0]}`);
+  process.exit(1);
+});

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { validateConfig, ENVIRONMENT_NAMES, ENVIRONMENTS, loadConfig, type RegionName } from '../lib/config';
-import { ARCHITECTURE_DOT, ARCHITECTURE_ENVIRONMENT, ARCHITECTURE_PNG, architectureDot } from '../lib/docs/architecture-diagram';
+import { ARCHITECTURE_DIAGRAMS, ARCHITECTURE_ENVIRONMENT, architectureDots, renderSvgs } from '../lib/docs/architecture-diagram';
 import { configReferenceTable } from '../lib/docs/config-reference';
 import { STEP_TIMEOUT_MINUTES } from '../lib/constructs/region-switch';
 import { SWITCH_ACTIONS, SWITCH_ACTION_TIMEOUT } from '../lib/constructs/switch-actions';
@@ -184,31 +184,81 @@ describe('the generated lists and figures', () => {
 });
 
 describe('the architecture diagram', () => {
-  const dot = architectureDot(path.join(ASSEMBLY_ROOT, ARCHITECTURE_ENVIRONMENT));
+  const root = path.join(__dirname, '..');
+  const committed = (file: string) => readFileSync(path.join(root, file), 'utf8');
+  synthesized(ARCHITECTURE_ENVIRONMENT);
+  const dots = architectureDots(path.join(ASSEMBLY_ROOT, ARCHITECTURE_ENVIRONMENT));
+  const drawn = (name: string) => dots.get(ARCHITECTURE_DIAGRAMS.find((d) => d.name === name)!)!;
+  let rendered: string[];
 
-  it('is current: docs/architecture.dot is what `npm run diagram` draws from the app today', () => {
-    expect(readFileSync(path.join(__dirname, '..', ARCHITECTURE_DOT), 'utf8')).toBe(dot);
+  beforeAll(async () => {
+    rendered = await renderSvgs(ARCHITECTURE_DIAGRAMS.map((d) => committed(d.dotFile)));
   });
 
-  it('groups each region and draws the request, failover, replication and backup-copy paths', () => {
-    for (const cluster of ['cluster_global', 'cluster_us_east_1', 'cluster_eu_west_1']) expect(dot).toContain(`subgraph ${cluster} {`);
-    for (const path of [
+  it.each(ARCHITECTURE_DIAGRAMS.map((d) => [d.dotFile, d] as const))('is current: %s is what `npm run diagram` draws from the app today', (_, diagram) => {
+    expect(committed(diagram.dotFile)).toBe(dots.get(diagram));
+  });
+
+  it.each(ARCHITECTURE_DIAGRAMS.map((d, i) => [d.svgFile, i] as const))('is current: %s is its DOT as @viz-js/viz renders it', (_, index) => {
+    expect(committed(ARCHITECTURE_DIAGRAMS[index].svgFile)).toBe(rendered[index]);
+  });
+
+  it.each(ARCHITECTURE_DIAGRAMS.map((d, i) => [d.svgFile, i] as const))('reads at the README width: every text of %s is 14 px or more shown 1000 px wide, in at most 25 boxes', (_, index) => {
+    const svg = rendered[index];
+    const [, width, viewBoxWidth] = /<svg width="([\d.]+)pt"[^>]*viewBox="[\d.-]+ [\d.-]+ ([\d.]+) [\d.]+"/.exec(svg)!.map(Number);
+    const [, scale] = /transform="scale\(([\d.]+)/.exec(svg)!.map(Number);
+    // An <img> is drawn at its declared width (pt: 4/3 px) or the page's width, whichever is less.
+    const shown = Math.min(1000, (width * 4) / 3);
+    const fontPx = [...svg.matchAll(/font-size="([\d.]+)"/g)].map(([, size]) => (Number(size) * scale * shown) / viewBoxWidth);
+    expect(fontPx.length).toBeGreaterThan(0);
+    expect(Math.min(...fontPx)).toBeGreaterThanOrEqual(14);
+    expect(svg.match(/class="node"/g)!.length).toBeLessThanOrEqual(25);
+  });
+
+  it('names no account: an ARN gives the pictures its region only', () => {
+    for (const dot of dots.values()) expect(dot).not.toMatch(/\d{12}/);
+  });
+
+  it('draws the request path, both regions and the failover that decides between them', () => {
+    for (const edge of [
       'users -> dns',
-      'dns -> alb_us_east_1 [label="PRIMARY"]',
-      'dns -> alb_eu_west_1 [label="SECONDARY"',
+      'dns -> alb_us_east_1 [label=" PRIMARY"',
+      'dns -> alb_eu_west_1 [label=" SECONDARY"',
       'alb_us_east_1 -> asg_us_east_1',
-      'asg_us_east_1 -> db_us_east_1',
-      'db_us_east_1 -> db_eu_west_1 [label="replication"',
-      'vault_us_east_1 -> vault_eu_west_1 [label="backup copy',
       'check_us_east_1 -> alb_us_east_1',
-      'check_alarms -> topic_us_east_1',
-      'alarms_eu_west_1 -> topic_eu_west_1',
+      'plan -> check_eu_west_1',
+      'trigger_0 -> plan',
     ]) {
-      expect(dot).toContain(path);
+      expect(drawn('traffic')).toContain(edge);
     }
+    expect(drawn('traffic')).toMatch(/trigger: activates eu-west-1\\nwhen all of\\neu-west-1: probe-us-east-1-lost is red/);
   });
 
-  it('is shown in the README', () => {
-    expect(readme).toContain(`](${ARCHITECTURE_PNG})`);
+  it('draws the writer, its Multi-AZ replica, the secrets and their rotation, the backups and their copy, the runbook', () => {
+    expect(drawn('data')).toMatch(/db_us_east_1 \[label="RDS PostgreSQL writer\\n[^"]*Multi-AZ/);
+    expect(drawn('data')).toMatch(/db_eu_west_1 \[label="RDS PostgreSQL read replica\\n[^"]*Multi-AZ/);
+    for (const edge of [
+      'db_us_east_1 -> db_eu_west_1 [label=" replication"',
+      'secret_us_east_1 -> secret_eu_west_1 [label=" rotation copies"',
+      'vault_us_east_1 -> vault_eu_west_1 [label=" copy, kept',
+      'runbook_eu_west_1 -> db_eu_west_1 [label=" promotes"',
+    ]) {
+      expect(drawn('data')).toContain(edge);
+    }
+    expect(drawn('data')).toContain('rotated every 30 days');
+  });
+
+  it('draws the pipeline in order: source, synth, diff, approval, the waves with their stacks, VerifyStandby', () => {
+    const steps = [...drawn('deploy').matchAll(/label="\d+\. (\w+)/g)].map(([, name]) => name);
+    expect(steps).toEqual(['Source', 'Synth', 'Diff', 'ReviewDiff', 'DeployStateful', 'DeployStandby', 'VerifyStandby', 'DeployPrimary', 'DeployGlobal']);
+    expect(drawn('deploy')).toContain('6. DeployStandby\\nprod-app-eu-west-1\\nprod-monitoring-eu-west-1');
+    expect(drawn('deploy')).toContain("stack policies 'before'");
+    expect(drawn('deploy')).toContain("stack policies 'after'");
+  });
+
+  it('is shown in the README: the traffic picture, with links to the other two', () => {
+    const [traffic, ...others] = ARCHITECTURE_DIAGRAMS;
+    expect(readme).toMatch(new RegExp(`!\\[[^\\]]+\\]\\(${traffic.svgFile}\\)`));
+    for (const diagram of others) expect(readme).toContain(`](${diagram.svgFile})`);
   });
 });

@@ -1,18 +1,27 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- it walks raw CloudFormation JSON, whose shape differs per resource type */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { instance } from '@viz-js/viz';
 
-/** The environment the README's picture shows. */
+/** The environment the pictures show. */
 export const ARCHITECTURE_ENVIRONMENT = 'prod';
-/** The picture's Graphviz source, generated and committed; a test keeps it current. */
-export const ARCHITECTURE_DOT = 'docs/architecture.dot';
-/** The picture, rendered from the DOT by `npm run diagram`. */
-export const ARCHITECTURE_PNG = 'docs/architecture.png';
 
-type Resource = { Type: string; Properties?: Record<string, any> };
+/** One picture: a concern of the architecture, drawn from the synthesized assembly. */
+export interface ArchitectureDiagram {
+  /** What it shows, e.g. `traffic`. */
+  readonly name: string;
+  /** Its Graphviz source, generated and committed; a test keeps it current. */
+  readonly dotFile: string;
+  /** Its rendering, generated from the DOT by `npm run diagram` and committed; a test keeps it current. */
+  readonly svgFile: string;
+  /** Draws its DOT from the assembly's stacks. */
+  readonly draw: (stacks: StackView[]) => string;
+}
+
+type Resource = { LogicalId: string; Type: string; Properties?: Record<string, any> };
 
 /** One stack of the assembly. */
-interface StackView {
+export interface StackView {
   /** The stack's name. */
   readonly name: string;
   /** Where it deploys. */
@@ -23,12 +32,26 @@ interface StackView {
   readonly scalingAlarms: number;
 }
 
+const ENGINES: Record<string, string> = { postgres: 'PostgreSQL', mysql: 'MySQL' };
+
 /** A node's id: what it is and its region, e.g. `alb_us_east_1`. */
 const nodeId = (kind: string, region: string) => `${kind}_${region.replace(/-/g, '_')}`;
 
-const ENGINES: Record<string, string> = { postgres: 'PostgreSQL', mysql: 'MySQL' };
-
 const quote = (text: string) => `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+
+/** Breaks text into lines of at most `width` characters at spaces, so that no label is wider than the picture can hold at a legible size. */
+function wrap(text: string, width = 30): string {
+  const lines: string[] = [];
+  for (const word of text.split(/\s+/)) {
+    const last = lines.length - 1;
+    if (last >= 0 && lines[last].length + 1 + word.length <= width) lines[last] += ` ${word}`;
+    else lines.push(word);
+  }
+  return lines.join('\n');
+}
+
+/** The region an ARN names (its fourth field), and nothing else of it: the account id stays out of the pictures. */
+const arnRegion = (arn: unknown) => (typeof arn === 'string' ? arn.split(':')[3] : undefined);
 
 /** The stacks a value reads through cross-stack references (`Fn::GetStackOutput`). */
 function referencedStacks(value: unknown): string[] {
@@ -41,6 +64,13 @@ function referencedStacks(value: unknown): string[] {
   return [];
 }
 
+/** The literal text of a value built with `Fn::Join`, its tokens left out. */
+function literalText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const join = (value as Record<string, any> | undefined)?.['Fn::Join'];
+  return join ? (join[1] as unknown[]).filter((part): part is string => typeof part === 'string').join('') : '';
+}
+
 const ofType = (resources: Resource[], type: string) => resources.filter((r) => r.Type === type).map((r) => r.Properties ?? {});
 
 function readStacks(assemblyDir: string): StackView[] {
@@ -51,8 +81,8 @@ function readStacks(assemblyDir: string): StackView[] {
     .filter(([, a]) => a.type === 'aws:cloudformation:stack')
     .map(([name, a]) => {
       const template = JSON.parse(readFileSync(path.join(assemblyDir, a.properties?.templateFile ?? `${name}.template.json`), 'utf8'));
-      const byId = (template.Resources ?? {}) as Record<string, Resource>;
-      const resources = Object.values(byId);
+      const byId = (template.Resources ?? {}) as Record<string, Omit<Resource, 'LogicalId'>>;
+      const resources = Object.entries(byId).map(([LogicalId, resource]) => ({ LogicalId, ...resource }));
       const scalingAlarms = ofType(resources, 'AWS::CloudWatch::Alarm').filter((alarm) =>
         (alarm.AlarmActions ?? []).some((action: any) => byId[action?.Ref]?.Type === 'AWS::AutoScaling::ScalingPolicy'),
       ).length;
@@ -60,125 +90,264 @@ function readStacks(assemblyDir: string): StackView[] {
     });
 }
 
-/**
- * The architecture as Graphviz DOT, read from a synthesized cloud assembly: one cluster
- * per region (load balancer, instances, database, backups, alarms, topic) and one for
- * the global DNS stack, with the request path (users → failover record → load balancers
- * → instances → database), the failover, health-check, replication, backup-copy and
- * alarm edges. Only what the templates say appears, so the picture changes when the app
- * does; it holds no account ids, so offline and real synths draw the same picture.
- */
-export function architectureDot(assemblyDir: string): string {
-  const stacks = readStacks(assemblyDir);
-  const regionOf = new Map(stacks.map((s) => [s.name, s.region]));
-  const globalStack = stacks.find((s) => ofType(s.resources, 'AWS::Route53::HealthCheck').length > 0);
-  const regions = [...new Set(stacks.filter((s) => s !== globalStack && ofType(s.resources, 'AWS::ElasticLoadBalancingV2::LoadBalancer').length > 0).map((s) => s.region))];
-  const lines = [
-    `// Generated by \`npm run diagram\` from the ${ARCHITECTURE_ENVIRONMENT} assembly; test/docs.test.ts fails when it is stale.`,
-    'digraph architecture {',
-    '  graph [rankdir=TB, fontname="Helvetica", fontsize=13, nodesep=0.3, ranksep=0.4, newrank=true, size="16,10", dpi=100];',
-    '  node [shape=box, style="rounded,filled", fillcolor="white", fontname="Helvetica", fontsize=10];',
-    '  edge [fontname="Helvetica", fontsize=9];',
-    '  users [label="Users", shape=ellipse, fillcolor="#eeeeee"];',
-    '  { rank=min; users; }',
-  ];
-  const edges: string[] = [];
-  const edge = (from: string, to: string, attributes: Record<string, string> = {}) =>
-    edges.push(`  ${from} -> ${to}${Object.keys(attributes).length ? ` [${Object.entries(attributes).map(([k, v]) => `${k}=${quote(v)}`).join(', ')}]` : ''};`);
+/** Collects one DOT graph: large type (14 pt and up), so that the picture reads at the README's width. */
+class Graph {
+  private readonly lines: string[] = [];
+  private readonly edges: string[] = [];
 
+  constructor(name: string, title: string, rankdir: 'TB' | 'LR') {
+    this.lines.push(
+      `// Generated by \`npm run diagram\` from the ${ARCHITECTURE_ENVIRONMENT} assembly; test/docs.test.ts fails when it is stale.`,
+      `digraph ${name} {`,
+      `  graph [rankdir=${rankdir}, label=${quote(title)}, labelloc=t, fontname="Helvetica", fontsize=18, nodesep=0.35, ranksep=0.45, newrank=true, pad=0.1];`,
+      '  node [shape=box, style="rounded,filled", fillcolor="white", fontname="Helvetica", fontsize=14, margin="0.12,0.06"];',
+      '  edge [fontname="Helvetica", fontsize=14];',
+    );
+  }
+
+  node(id: string, label: string, attributes: Record<string, string> = {}, indent = '  '): void {
+    this.lines.push(`${indent}${id} [${Object.entries({ label, ...attributes }).map(([k, v]) => `${k}=${quote(v)}`).join(', ')}];`);
+  }
+
+  edge(from: string, to: string, attributes: Record<string, string> = {}): void {
+    const list = Object.entries(attributes).map(([k, v]) => `${k}=${quote(v)}`).join(', ');
+    this.edges.push(`  ${from} -> ${to}${list ? ` [${list}]` : ''};`);
+  }
+
+  /** A box around nodes, e.g. a region's. */
+  cluster(id: string, label: string, color: string, body: (indent: string) => void): void {
+    this.lines.push(`  subgraph cluster_${id} {`, `    label=${quote(label)}; style=rounded; color=${quote(color)}; fontsize=16;`);
+    body('    ');
+    this.lines.push('  }');
+  }
+
+  /** Nodes placed side by side. */
+  sameRank(ids: string[]): void {
+    this.lines.push(`  { rank=same; ${ids.join('; ')}; }`);
+  }
+
+  toString(): string {
+    return [...this.lines, ...this.edges, '}', ''].join('\n');
+  }
+}
+
+const FILL = { traffic: '#e3f2fd', global: '#f3e5f5', data: '#e8f5e9', alarm: '#fff3e0', build: '#eceff1' };
+
+/** The global stack: the one with the Route 53 health checks. */
+const globalStackOf = (stacks: StackView[]) => stacks.find((s) => ofType(s.resources, 'AWS::Route53::HealthCheck').length > 0);
+
+/** Each region the failover record sends users to, with its role (PRIMARY first), read from the global stack's failover records. */
+function failoverRegions(stacks: StackView[]): Array<{ region: string; role: string }> {
+  const regionOf = new Map(stacks.map((s) => [s.name, s.region]));
+  const records = ofType(globalStackOf(stacks)?.resources ?? [], 'AWS::Route53::RecordSet').filter((r) => r.Failover);
+  return records
+    .map((r) => ({ region: regionOf.get(referencedStacks(r.AliasTarget)[0]) ?? 'unknown', role: String(r.Failover) }))
+    .sort((a, b) => (a.role === 'PRIMARY' ? -1 : b.role === 'PRIMARY' ? 1 : 0));
+}
+
+/**
+ * Traffic and failover: users → the Route 53 failover record → each region's load balancer
+ * and Auto Scaling group; the HTTPS health checks and the Region switch plan's choice of
+ * active region that together decide which record answers; the plan's trigger, if any.
+ */
+function drawTraffic(stacks: StackView[]): string {
+  const graph = new Graph('traffic', `${ARCHITECTURE_ENVIRONMENT}: traffic and failover`, 'TB');
+  const globalStack = globalStackOf(stacks);
+  const global = globalStack?.resources ?? [];
+  const records = ofType(global, 'AWS::Route53::RecordSet').filter((r) => r.Failover);
+  const appName = String(records[0]?.Name ?? '').replace(/\.$/, '');
+  const regions = failoverRegions(stacks);
+  graph.node('users', 'Users', { shape: 'ellipse', fillcolor: '#eeeeee' });
+  graph.node('dns', `Route 53 failover record\n${appName}`, { fillcolor: FILL.global });
+  graph.edge('users', 'dns', { label: ' HTTPS' });
+
+  const [plan] = ofType(global, 'AWS::ARCRegionSwitch::Plan');
+  if (plan) {
+    const steps = [...new Set((plan.Workflows ?? []).filter((w: any) => w.WorkflowTargetAction === 'activate').flatMap((w: any) => (w.Steps ?? []).map((s: any) => s.Name)))];
+    graph.node('plan', `ARC Region switch plan\n${plan.Name}\n${wrap(`activate: ${steps.join(', ')}`, 34)}`, { fillcolor: FILL.global });
+    for (const [index, trigger] of (plan.Triggers ?? []).entries()) {
+      const alarms = (trigger.Conditions ?? []).map((c: any) => {
+        const alarm = String(c.AssociatedAlarmName);
+        // An alarm's name starts with its stack's: shown as region and the rest.
+        const stack = stacks.find((s) => alarm.startsWith(`${s.name}-`));
+        return `${stack ? `${stack.region}: ${alarm.slice(stack.name.length + 1)}` : alarm} is ${c.Condition}`;
+      });
+      const id = `trigger_${index}`;
+      const all = alarms.length > 1 ? 'when all of' : 'when';
+      graph.node(id, `trigger: ${trigger.Action}s ${trigger.TargetRegion}\n${all}\n${alarms.join('\n')}`, { fillcolor: FILL.alarm });
+      graph.edge(id, 'plan');
+      graph.sameRank([id, 'plan']);
+    }
+  }
+
+  // A failover record's health check is CALCULATED over its region's HTTPS check and the plan's.
+  const checks = ofType(global, 'AWS::Route53::HealthCheck').map((h) => h.HealthCheckConfig).filter((c) => c.Type !== 'CALCULATED');
+  const calculated = ofType(global, 'AWS::Route53::HealthCheck').map((h) => h.HealthCheckConfig).filter((c) => c.Type === 'CALCULATED');
+  const planGated = calculated.some((c) => (c.ChildHealthChecks ?? []).some((child: any) => child['Fn::GetAtt']));
+  for (const { region, role } of regions) {
+    const check = checks.find((c) => String(c.FullyQualifiedDomainName).startsWith(`${region}.`));
+    const [alb] = ofType(stacks.filter((s) => s.region === region && s !== globalStack).flatMap((s) => s.resources), 'AWS::ElasticLoadBalancingV2::LoadBalancer');
+    const inRegion = stacks.filter((s) => s.region === region && s !== globalStack);
+    const resources = inRegion.flatMap((s) => s.resources);
+    const [group] = ofType(resources, 'AWS::AutoScaling::AutoScalingGroup');
+    const listeners = ofType(resources, 'AWS::ElasticLoadBalancingV2::Listener').filter((l) => l.DefaultActions?.[0]?.Type !== 'redirect').map((l) => `${l.Protocol} ${l.Port}`);
+    const waf = ofType(resources, 'AWS::WAFv2::WebACLAssociation').length ? ', WAF' : '';
+    const scaling = inRegion.reduce((sum, s) => sum + s.scalingAlarms, 0);
+    graph.cluster(nodeId('region', region), `${region} (${role.toLowerCase()})`, '#1565c0', (indent) => {
+      graph.node(nodeId('alb', region), `load balancer\n${alb?.Name ?? ''}\n${listeners.join(', ')}${waf}`, { fillcolor: FILL.traffic }, indent);
+      graph.node(nodeId('asg', region), `Auto Scaling group\n${group?.MinSize}–${group?.MaxSize} instances\nscaled by ${scaling} CPU alarms`, { fillcolor: FILL.traffic }, indent);
+    });
+    graph.edge('dns', nodeId('alb', region), { label: ` ${role}`, ...(role === 'PRIMARY' ? { penwidth: '2' } : { style: 'dashed' }) });
+    graph.edge(nodeId('alb', region), nodeId('asg', region), { label: ' HTTP' });
+    if (check) {
+      const id = nodeId('check', region);
+      graph.node(id, `health check ${region}\n${check.Type} ${check.ResourcePath}\nevery ${check.RequestInterval} s, ${check.FailureThreshold} failures${planGated ? '\nAND the plan says active' : ''}`, { fillcolor: FILL.global });
+      graph.edge(id, 'dns', { style: 'dotted', arrowhead: 'none' });
+      graph.edge(id, nodeId('alb', region), { style: 'dotted', label: ' probes', constraint: 'false' });
+      if (plan && planGated) graph.edge('plan', id, { style: 'dotted', label: ' active region' });
+    }
+  }
+  return graph.toString();
+}
+
+/**
+ * Data and backups: each region's database (writer or replica, Multi-AZ), the replication
+ * between them, each region's credentials secret and its rotation, the backup vaults with
+ * their schedule and the cross-region copy, and the promotion runbook.
+ */
+function drawData(stacks: StackView[]): string {
+  const graph = new Graph('data', `${ARCHITECTURE_ENVIRONMENT}: data and backups`, 'TB');
   // A read replica's template names no engine: it is the source's.
   const engine = stacks.flatMap((s) => ofType(s.resources, 'AWS::RDS::DBInstance')).find((db) => db.Engine)?.Engine ?? '';
-  const regionRole = new Map<string, string>();
-  if (globalStack) {
-    const records = ofType(globalStack.resources, 'AWS::Route53::RecordSet');
-    const failover = records.filter((r) => r.Failover);
-    for (const record of failover) regionRole.set(regionOf.get(referencedStacks(record.AliasTarget)[0]) ?? 'unknown', record.Failover);
-    // The HTTPS checks; the CALCULATED ones over them and the plan's are drawn as the plan.
-    const checks = ofType(globalStack.resources, 'AWS::Route53::HealthCheck')
-      .map((h) => h.HealthCheckConfig)
-      .filter((c) => c.Type !== 'CALCULATED');
-    const plans = ofType(globalStack.resources, 'AWS::ARCRegionSwitch::Plan');
-    const alarms = ofType(globalStack.resources, 'AWS::CloudWatch::Alarm');
-    const appName = String(failover[0]?.Name ?? '').replace(/\.$/, '');
-    lines.push(`  subgraph cluster_global {`, `    label=${quote(`global: ${globalStack.name}`)}; style="rounded,dashed"; color="#888888";`);
-    lines.push(`    dns [label=${quote(`Route 53 failover record\n${appName}`)}, fillcolor="#f3e5f5"];`);
-    for (const check of checks) {
-      const region = regions.find((r) => String(check.FullyQualifiedDomainName).startsWith(`${r}.`)) ?? 'unknown';
-      const id = nodeId('check', region);
-      lines.push(`    ${id} [label=${quote(`health check ${check.Type} ${check.ResourcePath}\n${check.FullyQualifiedDomainName}\nevery ${check.RequestInterval} s, ${check.FailureThreshold} failures`)}, fillcolor="#f3e5f5"];`);
-      edge(id, nodeId('alb', region), { style: 'dotted', arrowhead: 'open' });
-      edge(id, 'dns', { style: 'dotted', arrowhead: 'none', label: 'decides' });
-    }
-    for (const plan of plans) {
-      lines.push(`    region_switch [label=${quote(`ARC Region switch plan ${plan.Name}\nactivates a region: approve, fence, promote,\npublish writer, scale, DNS, backup`)}, fillcolor="#f3e5f5"];`);
-      edge('region_switch', 'dns', { style: 'dotted', arrowhead: 'none', label: 'decides' });
-    }
-    lines.push(`    check_alarms [label=${quote(`${alarms.length} health-check alarms`)}, fillcolor="#fff3e0"];`, '  }');
-    for (const target of new Set(alarms.flatMap((a) => referencedStacks(a.AlarmActions)))) edge('check_alarms', nodeId('topic', regionOf.get(target) ?? 'unknown'), { color: '#e65100' });
-    edge('users', 'dns', { label: `HTTPS ${appName}` });
-  }
-
-  for (const region of regions) {
-    const regionStacks = stacks.filter((s) => s.region === region && s !== globalStack);
-    const inRegion = regionStacks.flatMap((s) => s.resources);
-    const [vpc] = ofType(inRegion, 'AWS::EC2::VPC');
-    const azs = new Set(ofType(inRegion, 'AWS::EC2::Subnet').map((s) => s.AvailabilityZone)).size;
-    const nats = ofType(inRegion, 'AWS::EC2::NatGateway').length;
-    const [alb] = ofType(inRegion, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
-    const [targetGroup] = ofType(inRegion, 'AWS::ElasticLoadBalancingV2::TargetGroup');
-    const [group] = ofType(inRegion, 'AWS::AutoScaling::AutoScalingGroup');
-    const [db] = ofType(inRegion, 'AWS::RDS::DBInstance');
-    const vaults = ofType(inRegion, 'AWS::Backup::BackupVault');
-    const plans = ofType(inRegion, 'AWS::Backup::BackupPlan');
-    const runbooks = ofType(inRegion, 'AWS::SSM::Document');
-    const topics = ofType(inRegion, 'AWS::SNS::Topic');
-    const subscriptions = ofType(inRegion, 'AWS::SNS::Subscription').length;
-    const alarms = ofType(inRegion, 'AWS::CloudWatch::Alarm');
-    const scaling = regionStacks.reduce((sum, s) => sum + s.scalingAlarms, 0);
-    const role = regionRole.get(region);
-    const listeners = ofType(inRegion, 'AWS::ElasticLoadBalancingV2::Listener')
-      .map((l) => `${l.Protocol} ${l.Port}${l.DefaultActions?.[0]?.Type === 'redirect' ? ' (redirect)' : ''}`)
-      .join(', ');
-    const attribute = (key: string) => (alb.LoadBalancerAttributes ?? []).find((a: any) => a.Key === key)?.Value;
-    const extras = [
-      ...(ofType(inRegion, 'AWS::WAFv2::WebACLAssociation').length ? ['WAF'] : []),
-      ...(attribute('access_logs.s3.enabled') === 'true' ? ['access logs'] : []),
-    ];
-    lines.push(
-      `  subgraph ${nodeId('cluster', region)} {`,
-      `    label=${quote(`${region}${role ? ` (${role.toLowerCase()})` : ''}: VPC ${vpc?.CidrBlock ?? ''}, ${azs} AZs, ${nats} NAT gateways`)}; style=rounded; color="#1565c0";`,
-      `    ${nodeId('alb', region)} [label=${quote(`load balancer ${alb.Name}\n${[listeners, ...extras].join(', ')}`)}, fillcolor="#e3f2fd"];`,
-      `    ${nodeId('asg', region)} [label=${quote(`Auto Scaling group\n${group?.MinSize}-${group?.MaxSize} instances, port ${targetGroup?.Port}\n${scaling} CPU scaling alarms`)}, fillcolor="#e3f2fd"];`,
-    );
-    if (db) {
-      // A promoted writer keeps its SourceDBInstanceIdentifier; what sets it apart is its automated backups.
-      const replica = db.SourceDBInstanceIdentifier !== undefined && db.BackupRetentionPeriod === undefined;
-      lines.push(`    ${nodeId('db', region)} [label=${quote(`RDS ${ENGINES[engine] ?? engine} ${db.DBInstanceClass}\n${replica ? 'cross-region read replica' : 'primary'}${db.MultiAZ ? ', Multi-AZ' : ''}`)}, shape=cylinder, style=filled, fillcolor="#e8f5e9"];`);
-      edge(nodeId('asg', region), nodeId('db', region), { label: 'SQL' });
-      // The source is an ARN built from names: its fourth field is the source's region.
-      const sourceRegion = typeof db.SourceDBInstanceIdentifier === 'string' ? db.SourceDBInstanceIdentifier.split(':')[3] : undefined;
-      if (replica && sourceRegion) edge(nodeId('db', sourceRegion), nodeId('db', region), { label: 'replication', style: 'dashed', color: '#2e7d32' });
-    }
-    if (runbooks.length) lines.push(`    ${nodeId('runbook', region)} [label=${quote('promotion runbook\n(SSM Automation)')}, fillcolor="#e8f5e9"];`);
-    if (runbooks.length && db) edge(nodeId('runbook', region), nodeId('db', region), { label: 'promotes', style: 'dotted' });
-    const rules = plans.flatMap((plan) => plan.BackupPlan?.BackupPlanRule ?? []);
-    const ruleLines = rules.map((rule: any) => `\n${rule.ScheduleExpression}${rule.Lifecycle?.DeleteAfterDays ? `, kept ${rule.Lifecycle.DeleteAfterDays} days` : ''}`).join('');
-    if (vaults.length) lines.push(`    ${nodeId('vault', region)} [label=${quote(`AWS Backup vault${ruleLines}`)}, fillcolor="#e8f5e9"];`);
-    if (plans.length && db) edge(nodeId('db', region), nodeId('vault', region), { label: 'backup', style: 'dotted' });
+  const regions = failoverRegions(stacks);
+  const rows: Record<'secret' | 'db' | 'vault', string[]> = { secret: [], db: [], vault: [] };
+  for (const { region, role } of regions) {
+    const resources = stacks.filter((s) => s.region === region).flatMap((s) => s.resources);
+    const [db] = ofType(resources, 'AWS::RDS::DBInstance');
+    const [secret] = ofType(resources, 'AWS::SecretsManager::Secret');
+    const [rotation] = ofType(resources, 'AWS::SecretsManager::RotationSchedule');
+    const rotator = ofType(resources, 'AWS::Lambda::Function').find((f) => /-credentials-rotation$/.test(String(f.FunctionName)));
+    const [vault] = ofType(resources, 'AWS::Backup::BackupVault');
+    const rules = ofType(resources, 'AWS::Backup::BackupPlan').flatMap((p) => p.BackupPlan?.BackupPlanRule ?? []);
+    const runbook = ofType(resources, 'AWS::SSM::Document').find((d) => d.DocumentType === 'Automation');
+    // A promoted writer keeps its SourceDBInstanceIdentifier; what sets it apart is its automated backups.
+    const replica = db && db.SourceDBInstanceIdentifier !== undefined && db.BackupRetentionPeriod === undefined;
+    graph.cluster(nodeId('region', region), `${region} (${role.toLowerCase()})`, '#2e7d32', (indent) => {
+      if (db) {
+        const kind = replica ? 'read replica' : 'writer';
+        const backups = db.BackupRetentionPeriod ? `\nautomated backups ${db.BackupRetentionPeriod} days` : '';
+        graph.node(nodeId('db', region), `RDS ${ENGINES[engine] ?? engine} ${kind}\n${db.DBInstanceIdentifier}\n${db.DBInstanceClass}${db.MultiAZ ? ', Multi-AZ' : ''}${backups}`, { shape: 'cylinder', style: 'filled', fillcolor: FILL.data }, indent);
+        rows.db.push(nodeId('db', region));
+      }
+      if (secret) {
+        const every = rotation?.RotationRules?.AutomaticallyAfterDays;
+        graph.node(nodeId('secret', region), `credentials secret\n${secret.Name}${every ? `\nrotated every ${every} days` : ''}`, { fillcolor: FILL.data }, indent);
+        rows.secret.push(nodeId('secret', region));
+        if (db) graph.edge(nodeId('secret', region), nodeId('db', region), { label: ' master login' });
+      }
+      if (vault) {
+        const schedule = rules.map((rule: any) => `\n${rule.ScheduleExpression}${rule.Lifecycle?.DeleteAfterDays ? `, kept ${rule.Lifecycle.DeleteAfterDays} days` : ''}`).join('');
+        graph.node(nodeId('vault', region), `AWS Backup vault\n${vault.BackupVaultName}${schedule}`, { fillcolor: FILL.data }, indent);
+        rows.vault.push(nodeId('vault', region));
+        if (db && rules.length) graph.edge(nodeId('db', region), nodeId('vault', region), { label: ' daily backup', style: 'dotted' });
+      }
+      if (runbook) {
+        graph.node(nodeId('runbook', region), `promotion runbook\n(SSM Automation)\n${runbook.Name}`, { fillcolor: FILL.alarm }, indent);
+        if (db) graph.edge(nodeId('runbook', region), nodeId('db', region), { label: ' promotes', style: 'dotted' });
+      }
+    });
+    const sourceRegion = arnRegion(db?.SourceDBInstanceIdentifier);
+    if (replica && sourceRegion) graph.edge(nodeId('db', sourceRegion), nodeId('db', region), { label: ' replication', style: 'dashed', color: '#2e7d32', penwidth: '2' });
+    // The rotation function's description names the region whose password a non-writer copies.
+    const copiedFrom = /a copy of ([a-z]+-[a-z]+-\d+)'s/.exec(literalText(rotator?.Description))?.[1];
+    if (copiedFrom && secret && replica) graph.edge(nodeId('secret', copiedFrom), nodeId('secret', region), { label: ' rotation copies', style: 'dashed' });
     for (const copy of rules.flatMap((rule: any) => rule.CopyActions ?? [])) {
-      // The destination vault's ARN names its region: arn:aws:backup:<region>:…
-      const destination = String(copy.DestinationBackupVaultArn).split(':')[3];
+      const destination = arnRegion(copy.DestinationBackupVaultArn);
       const kept = copy.Lifecycle?.DeleteAfterDays ? `, kept ${copy.Lifecycle.DeleteAfterDays} days` : '';
-      if (destination && destination !== region) edge(nodeId('vault', region), nodeId('vault', destination), { label: `backup copy${kept}`, style: 'dashed', color: '#2e7d32' });
+      if (destination && destination !== region) graph.edge(nodeId('vault', region), nodeId('vault', destination), { label: ` copy${kept}`, style: 'dashed', color: '#2e7d32', penwidth: '2' });
     }
-    lines.push(
-      `    ${nodeId('alarms', region)} [label=${quote(`${alarms.length - scaling} alarms + dashboard`)}, fillcolor="#fff3e0"];`,
-      `    ${nodeId('topic', region)} [label=${quote(`SNS alerts topic${topics.length > 1 ? 's' : ''}\n${subscriptions} e-mail subscription${subscriptions === 1 ? '' : 's'}`)}, fillcolor="#fff3e0"];`,
-      '  }',
-    );
-    edge(nodeId('alb', region), nodeId('asg', region), { label: 'HTTP' });
-    edge(nodeId('alarms', region), nodeId('topic', region), { color: '#e65100' });
-    if (role) edge('dns', nodeId('alb', region), { label: role, ...(role === 'PRIMARY' ? {} : { style: 'dashed' }) });
   }
-  return [...lines, ...edges, '}', ''].join('\n');
+  for (const ids of Object.values(rows)) if (ids.length > 1) graph.sameRank(ids);
+  return graph.toString();
+}
+
+/** Whether the deploy step's buildspec runs the stack-policy script in a phase: `before` ahead of the deploy, `after` in `finally`. */
+const runsStackPolicies = (buildSpec: unknown, phase: 'before' | 'after') => new RegExp(`apply-stack-policies\\.sh[\\\\"]* ${phase} `).test(String(buildSpec));
+
+/**
+ * Deploy: the pipeline's stages in order, three to a row: source, synth, diff, the manual
+ * approval, then each deploy wave with its stacks (inside a box that says what every wave
+ * does around its deploy: the stack policies before and after) and the checks between waves.
+ */
+function drawDeploy(stacks: StackView[]): string {
+  const graph = new Graph('deploy', `${ARCHITECTURE_ENVIRONMENT}: the deploy pipeline`, 'TB');
+  const pipelineStack = stacks.find((s) => ofType(s.resources, 'AWS::CodePipeline::Pipeline').length > 0);
+  const resources = pipelineStack?.resources ?? [];
+  const [pipeline] = ofType(resources, 'AWS::CodePipeline::Pipeline');
+  // A CodeBuild action names its project with a Ref.
+  const projectOf = (action: any) => resources.find((r) => r.LogicalId === action.Configuration?.ProjectName?.Ref)?.Properties;
+  const actions: Array<{ id: string; label: string; wave: boolean }> = [];
+  let policies = { before: false, after: false };
+  for (const stage of pipeline?.Stages ?? []) {
+    for (const action of [...(stage.Actions ?? [])].sort((a: any, b: any) => (a.RunOrder ?? 1) - (b.RunOrder ?? 1))) {
+      const config = action.Configuration ?? {};
+      // CodePipeline takes a CodeBuild action's variables as a JSON string.
+      const variables: Array<{ name: string; value: string }> = typeof config.EnvironmentVariables === 'string' ? JSON.parse(config.EnvironmentVariables) : (config.EnvironmentVariables ?? []);
+      const waveStacks = String(variables.find((v) => v.name === 'STACKS')?.value ?? '').split(' ').filter(Boolean);
+      const project = projectOf(action);
+      const step = `${actions.length + 1}. ${action.Name}`;
+      let detail: string;
+      if (action.ActionTypeId?.Category === 'Source') detail = `${config.FullRepositoryId ?? config.RepositoryName ?? ''}\nbranch ${config.BranchName ?? ''}`;
+      else if (action.ActionTypeId?.Category === 'Approval') detail = wrap(`manual: ${literalText(config.CustomData).split(':')[0]}`, 24);
+      else if (waveStacks.length) {
+        detail = waveStacks.join('\n');
+        policies = { before: runsStackPolicies(project?.Source?.BuildSpec, 'before'), after: runsStackPolicies(project?.Source?.BuildSpec, 'after') };
+      } else detail = wrap(String(project?.Description ?? ''), 24);
+      actions.push({ id: `step_${actions.length + 1}`, label: `${step}\n${detail}`, wave: waveStacks.length > 0 || actions.some((a) => a.wave) });
+    }
+  }
+  const style = (wave: boolean) => ({ fillcolor: wave ? FILL.traffic : FILL.build });
+  const before = actions.filter((a) => !a.wave);
+  const waves = actions.filter((a) => a.wave);
+  for (const action of before) graph.node(action.id, action.label, style(false));
+  const around = [policies.before ? "stack policies 'before' (acknowledged changes exempt)" : '', 'cdk deploy', policies.after ? "strict stack policies 'after' (also on failure)" : ''].filter(Boolean);
+  graph.cluster('waves', `each deploy wave:\n${around.join(',\n')}`, '#1565c0', (indent) => {
+    for (const action of waves) graph.node(action.id, action.label, style(true), indent);
+  });
+  // The steps before the waves on one row, the waves three to a row below it, each row read left to right.
+  const rows = [before];
+  for (let row = 0; row < waves.length; row += 3) rows.push(waves.slice(row, row + 3));
+  for (const [index, row] of rows.entries()) {
+    graph.sameRank(row.map((a) => a.id));
+    row.slice(1).forEach((action, i) => graph.edge(row[i].id, action.id));
+    const next = rows[index + 1];
+    if (!next) continue;
+    // Rows start below each other: an invisible edge aligns them, and the step from a row's end to the next row's start does not pull them apart.
+    graph.edge(row[0].id, next[0].id, { style: 'invis' });
+    graph.edge(row[row.length - 1].id, next[0].id, { constraint: 'false' });
+  }
+  return graph.toString();
+}
+
+/** The three pictures, one concern each. */
+export const ARCHITECTURE_DIAGRAMS: readonly ArchitectureDiagram[] = [
+  { name: 'traffic', dotFile: 'docs/architecture-traffic.dot', svgFile: 'docs/architecture-traffic.svg', draw: drawTraffic },
+  { name: 'data', dotFile: 'docs/architecture-data.dot', svgFile: 'docs/architecture-data.svg', draw: drawData },
+  { name: 'deploy', dotFile: 'docs/architecture-deploy.dot', svgFile: 'docs/architecture-deploy.svg', draw: drawDeploy },
+];
+
+/**
+ * Each picture's Graphviz DOT, read from a synthesized cloud assembly. Only what the templates
+ * say appears, so the pictures change when the app does; they hold no account ids (an ARN gives
+ * only its region), so offline and real synths draw the same pictures.
+ */
+export function architectureDots(assemblyDir: string): Map<ArchitectureDiagram, string> {
+  const stacks = readStacks(assemblyDir);
+  return new Map(ARCHITECTURE_DIAGRAMS.map((diagram) => [diagram, diagram.draw(stacks)]));
+}
+
+/** Renders DOT sources to SVG with Graphviz compiled to WebAssembly (@viz-js/viz): no system Graphviz needed. */
+export async function renderSvgs(dots: readonly string[]): Promise<string[]> {
+  const viz = await instance();
+  return dots.map((dot) => viz.renderString(dot, { format: 'svg' }));
 }

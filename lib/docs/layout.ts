@@ -31,7 +31,7 @@ export const LAYOUT: Readonly<Record<string, string>> = {
   'scripts/bootstrap-policies.ts': 'npm run bootstrap-policies: the IAM policies to create before `cdk bootstrap`',
   'scripts/check-findings.ts': 'fails CI on any unacknowledged finding in a synthesized assembly',
   'scripts/check-test-tools.sh': 'before npm test: python3, the pinned packages and PostgreSQL, or one line saying what to install',
-  'scripts/diagram.ts': 'npm run diagram: docs/architecture.dot and .png from the prod assembly',
+  'scripts/diagram.ts': 'npm run diagram: docs/architecture-*.dot and .svg from the prod assembly',
   'scripts/docs.ts': 'npm run docs: rewrites every generated table and list',
   'scripts/empty-app.ts': 'an app with one empty stack, the floor of the synth speed budget',
   'scripts/environments.ts': 'prints the configured environment names (CI loops over them)',
