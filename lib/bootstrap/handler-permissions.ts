@@ -70,6 +70,30 @@ export const SUPPLEMENTARY_PERMISSIONS: Readonly<Record<string, { handlers: Hand
       'the schema lists codestar-connections:PassConnection; a connection created under the newer codeconnections ARN prefix ' +
       '(as the config\'s connectionArn may be) is authorized under that prefix',
   },
+  // What newer revisions of these types' registry schemas declare beyond the table
+  // (lib/bootstrap/registry-handlers.generated.json, test/handler-permissions-registry.test.ts), for
+  // what the app's templates set: tags, and the log groups' resource policies and deletion protection.
+  // Not adopted: actions for properties the app does not set (S3 ABAC, metadata and table buckets,
+  // log-group index policies and bearer-token authentication).
+  'AWS::EC2::LaunchTemplate': {
+    handlers: { update: ['ec2:CreateTags', 'ec2:DeleteTags'] },
+    source: 'newer registry schema revision: the update handler tags the launch template itself',
+  },
+  'AWS::Lambda::Function': {
+    handlers: { create: ['kms:DescribeKey'], update: ['kms:DescribeKey'] },
+    source: 'newer registry schema revision: the handlers describe the key a function names',
+  },
+  'AWS::Logs::LogGroup': {
+    handlers: {
+      read: ['logs:DescribeResourcePolicies'],
+      update: ['logs:DescribeResourcePolicies', 'logs:DeleteResourcePolicy', 'logs:ListTagsForResource', 'logs:PutLogGroupDeletionProtection', 'logs:PutResourcePolicy'],
+    },
+    source: 'newer registry schema revision: the update handler reads tags with ListTagsForResource and manages resource policies and deletion protection',
+  },
+  'AWS::S3::Bucket': {
+    handlers: { read: ['s3:ListTagsForResource'], update: ['s3:TagResource', 's3:UntagResource'] },
+    source: 'newer registry schema revision: the handlers tag the bucket through the resource-tagging actions',
+  },
 };
 
 /** Lambda-backed custom resources: CloudFormation invokes the provider's function; the function's own role makes its calls. */
