@@ -43,6 +43,7 @@ export const LAYOUT: Readonly<Record<string, string>> = {
   'scripts/preflight-config.ts': 'an environment\'s config as JSON, for scripts/preflight.py',
   'scripts/preflight.py': 'checks the AZ names and the hosted zone against the account before a deploy',
   'scripts/print-latest-ami.sh': 'the pinned AMI of each region beside the current Amazon Linux 2023 one',
+  'scripts/registry-handlers.ts': 'the registry schemas\' handler lists, the second source test/handler-permissions-registry.test.ts checks the table against',
   'scripts/report.ts': 'npm run report -- -c env=<env>',
   'scripts/review.ts': 'npm run review: the change-safety gate (lib/review/, acknowledgements in review/)',
   'scripts/stack-policies.ts': 'the stack policies the deploy step sets, from the review of the deployed templates',
