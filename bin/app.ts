@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-import { App, Stack } from 'aws-cdk-lib';
-import { buildApp } from '../lib/app';
+import { Stack } from 'aws-cdk-lib';
+import { buildApp, cliApp } from '../lib/app';
 import { AcknowledgementError } from '../lib/compliance/acknowledge';
 import { CONTEXT_KEYS, ConfigError, includePipelineFrom, loadConfig, strictFrom, unresolvedCredentialsWarning } from '../lib/config';
 import { NamingError } from '../lib/naming';
 
-const app = new App();
+// `cdk ls` and other commands that read no template skip the rule packs; synth, diff and deploy run them all.
+const { app, readsTemplates } = cliApp();
 const credentialsWarning = unresolvedCredentialsWarning(process.env);
 if (credentialsWarning) console.error(credentialsWarning);
 try {
@@ -16,10 +17,12 @@ try {
     strict: strictFrom(app.node.tryGetContext(CONTEXT_KEYS.strict)),
     note: (line) => console.error(line),
   });
-  buildApp(app, config, { includePipeline: includePipelineFrom(app.node.tryGetContext(CONTEXT_KEYS.pipeline)) });
-  // Synth then runs the rule packs for 5-30 s without a word; say what it is doing.
-  const stacks = app.node.children.filter(Stack.isStack).length;
-  console.error(`${config.name}: synthesizing ${stacks} stacks and checking them with cdk-nag, cfn-guard and the organisation's rules…`);
+  buildApp(app, config, { includePipeline: includePipelineFrom(app.node.tryGetContext(CONTEXT_KEYS.pipeline)), rulePacks: readsTemplates });
+  if (readsTemplates) {
+    // Synth then runs the rule packs for 5-30 s without a word; say what it is doing.
+    const stacks = app.node.children.filter(Stack.isStack).length;
+    console.error(`${config.name}: synthesizing ${stacks} stacks and checking them with cdk-nag, cfn-guard and the organisation's rules…`);
+  }
 } catch (error) {
   if (error instanceof ConfigError || error instanceof NamingError || error instanceof AcknowledgementError) {
     // One line, no stack trace, and no assembly written: the CLI stops here.

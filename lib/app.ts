@@ -1,4 +1,5 @@
-import type { App } from 'aws-cdk-lib';
+import { App } from 'aws-cdk-lib';
+import { BUNDLING_STACKS } from 'aws-cdk-lib/cx-api';
 import { addCompliancePlugins, type CompliancePluginOptions } from './compliance';
 import { peerOf, REGIONS, type EnvironmentConfig, type RegionName } from './config';
 import { AppStack } from './stacks/app-stack';
@@ -27,11 +28,28 @@ export interface BuildAppOptions extends CompliancePluginOptions {
   /** Whether to build the pipeline stack; the pipeline's own deploy leaves it out so a run never updates itself. @default true */
   readonly includePipeline?: boolean;
   /**
-   * Whether to run the rule packs at synth. Only a test that compares two builds' templates
-   * (and never their findings) turns them off; every synth of the app keeps them.
+   * Whether to run the rule packs at synth. Off only where no template is read: a CLI command
+   * that only lists stacks ({@link cliApp}), or a test that compares two builds' templates
+   * (and never their findings); every synth, diff and deploy keeps them.
    * @default true
    */
   readonly rulePacks?: boolean;
+}
+
+/**
+ * The App for a run of the CLI, and whether the command that runs it reads templates. Every
+ * command that can deploy, compare or write templates (synth, diff, deploy, watch, import,
+ * publish-assets, refactor) tells the app which stacks it bundles assets for, at least one
+ * pattern; the others (`cdk ls`, `cdk destroy`, `cdk context`…) pass an empty list. Only
+ * those may leave out the rule packs and the CloudFormation validation: they list stacks in
+ * seconds, while synth, diff and deploy keep every check. Outside the CLI (no such context)
+ * templates are read.
+ */
+export function cliApp(): { readonly app: App; readonly readsTemplates: boolean } {
+  // A first App only reads the CLI's context: whether to validate is fixed when the App is built.
+  const bundlingStacks: unknown = new App({ autoSynth: false }).node.tryGetContext(BUNDLING_STACKS);
+  const readsTemplates = !(Array.isArray(bundlingStacks) && bundlingStacks.length === 0);
+  return { app: new App({ builtinCloudFormationValidation: readsTemplates }), readsTemplates };
 }
 
 /** One stack per region, built by `build`. */

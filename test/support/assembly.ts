@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
-import { ASSEMBLY_ROOT } from './synth';
+import { ASSEMBLY_ROOT, ensureSynthesized } from './assembly-cache';
 
 /** One finding, acknowledged or not, as validation-report.json states it. */
 export interface Finding {
@@ -23,16 +23,14 @@ interface ValidationReport {
   pluginReports: Array<{ pluginName: string; violations: ReportViolation[]; suppressedViolations?: ReportViolation[] }>;
 }
 
-/** An environment's synthesized cloud assembly, as the global setup wrote it. */
+/** An environment's synthesized cloud assembly, from the cache of this tree's assemblies (test/support/assembly-cache.ts). */
 export class SynthesizedEnvironment {
   private readonly dir: string;
   private readonly templates = new Map<string, Template>();
 
   constructor(public readonly envName: string) {
     this.dir = path.join(ASSEMBLY_ROOT, envName);
-    if (!existsSync(path.join(this.dir, 'manifest.json'))) {
-      throw new Error(`No assembly for ${envName} in ${this.dir}: run the tests through jest so its global setup synthesizes it`);
-    }
+    ensureSynthesized(envName);
   }
 
   private readJson<T>(file: string): T {
@@ -121,7 +119,10 @@ export class SynthesizedEnvironment {
 
 const cache = new Map<string, SynthesizedEnvironment>();
 
-/** The environment's assembly, synthesized once per test run by the global setup. */
+/**
+ * The environment's assembly (a configured or a test-only one), synthesized once per tree:
+ * found in the cache, or synthesized now if no earlier run or global setup wrote it.
+ */
 export function synthesized(envName: string): SynthesizedEnvironment {
   if (!cache.has(envName)) cache.set(envName, new SynthesizedEnvironment(envName));
   return cache.get(envName)!;

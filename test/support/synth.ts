@@ -5,13 +5,9 @@ import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { buildApp } from '../../lib/app';
 import { loadConfig, type EnvironmentConfig } from '../../lib/config';
 
-const ROOT = path.resolve(__dirname, '..', '..');
+export { ASSEMBLY_ROOT } from './assembly-cache';
 
-/**
- * Where the global setup writes each environment's cloud assembly. `CDK_TEST_ASSEMBLIES` moves it,
- * so that two jest runs in one clone (two people, or two terminals) do not overwrite each other's.
- */
-export const ASSEMBLY_ROOT = path.resolve(ROOT, process.env.CDK_TEST_ASSEMBLIES || 'cdk.out.test');
+const ROOT = path.resolve(__dirname, '..', '..');
 
 /** The feature flags in cdk.json, so tests synthesize what `cdk synth` does. */
 export function cdkJsonContext(): Record<string, unknown> {
