@@ -28,6 +28,7 @@ export const LAYOUT: Readonly<Record<string, string>> = {
   'lib/review/': 'the change-safety gate: what a diff may not do unless acknowledged, and the stack policies',
   'review/': 'the reviewed acknowledgements of destructive changes',
   'scripts/apply-stack-policies.sh': 'the pipeline\'s deploy step: stack policies before and after `cdk deploy`',
+  'scripts/benchmark.ts': 'npm run benchmark: times one test file, npm test, cdk ls and synth against an empty app; writes docs/speed.md',
   'scripts/bootstrap-policies.ts': 'npm run bootstrap-policies: the IAM policies to create before `cdk bootstrap`',
   'scripts/check-findings.ts': 'fails CI on any unacknowledged finding in a synthesized assembly',
   'scripts/check-test-tools.sh': 'before npm test: python3, the pinned packages and PostgreSQL, or one line saying what to install',
@@ -52,7 +53,7 @@ export const LAYOUT: Readonly<Record<string, string>> = {
   'scripts/tag-information.ts': 'npm run generate:tag-information: the taggability table, after a spec upgrade',
   'scripts/unprotect-failed-creates.sh': 'the deploy step: termination protection off for a protected stack whose first create rolled back',
   'test/': 'jest tests on the synthesized templates, Python tests under moto and PostgreSQL (test/support/)',
-  'docs/': 'these pages; speed.md is kept by hand',
+  'docs/': 'these pages; speed.md is written by npm run benchmark',
 };
 
 const ROOT = path.resolve(__dirname, '..', '..');
