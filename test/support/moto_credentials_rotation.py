@@ -51,7 +51,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "lib", "lambda"))
 
 import moto_env  # noqa: E402,F401  (first: moto's environment and one model loader)
-import botocore.httpsession  # noqa: E402
 
 import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402
@@ -63,12 +62,7 @@ from moto.secretsmanager.models import SecretsManagerBackend, secretsmanager_bac
 import credentials_rotation  # noqa: E402
 
 
-def _no_network(self, request, *args, **kwargs):
-    raise RuntimeError(f"moto does not answer {request.method} {request.url}")
-
-
-# moto answers in botocore's before-send event; whatever it leaves unanswered would go out here.
-botocore.httpsession.URLLib3Session.send = _no_network
+moto_env.forbid_network("moto")
 
 SESSION = boto3.session.Session()
 # moto serves a client made before a scenario from that scenario's state: these are shared by every scenario.

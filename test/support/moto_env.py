@@ -29,3 +29,14 @@ import botocore.loaders  # noqa: E402
 import botocore.session  # noqa: E402
 
 botocore.session.create_loader = functools.cache(botocore.loaders.create_loader)
+
+
+def forbid_network(answered_by="moto"):
+    """Makes any request that moto (or a stub) leaves unanswered fail instead of reaching the network:
+    moto answers in botocore's before-send event, and whatever it does not answer would go out here."""
+    import botocore.httpsession
+
+    def _no_network(self, request, *args, **kwargs):
+        raise RuntimeError(f"no answer from {answered_by} for {request.method} {request.url}")
+
+    botocore.httpsession.URLLib3Session.send = _no_network

@@ -30,7 +30,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "lib", "lambda"))
 
 import moto_env  # noqa: E402,F401  (first: moto's environment and one model loader)
-import botocore.httpsession  # noqa: E402
 
 import boto3  # noqa: E402
 from botocore.exceptions import ClientError  # noqa: E402
@@ -40,12 +39,7 @@ from moto import mock_aws  # noqa: E402
 import switch_actions  # noqa: E402
 
 
-def _no_network(self, request, *args, **kwargs):
-    raise RuntimeError(f"neither moto nor a stub answers {request.method} {request.url}")
-
-
-# moto answers in botocore's before-send event; whatever it leaves unanswered would go out here.
-botocore.httpsession.URLLib3Session.send = _no_network
+moto_env.forbid_network("moto or a stub")
 
 # One session for every case: it loads each service model once.
 SESSION = boto3.session.Session()
