@@ -170,6 +170,8 @@ export class CredentialsRotation extends Construct {
       sourceAccount: stack.account,
       sourceArn: props.secret.secretArn,
     });
+    // The L1s rather than secret.addRotationSchedule(): that grant writes the rotation's secret and key
+    // permissions into an inline default policy on the role, beside the managed policy above.
     this.schedule = new secretsmanager.CfnRotationSchedule(this, 'Schedule', {
       secretId: props.secret.secretArn,
       rotationLambdaArn: this.function.functionArn,
