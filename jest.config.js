@@ -42,6 +42,7 @@ const project = (displayName, testMatch, extra = {}) => ({
   testMatch,
   // tsconfig sets isolatedModules, so ts-jest transpiles without type-checking; CI runs `tsc --noEmit`.
   transform: { '^.+\\.ts$': 'ts-jest' },
+  setupFiles: ['<rootDir>/test/support/jest-setup.ts'],
   ...extra,
 });
 
