@@ -6,7 +6,7 @@
  * finding as for the environments as configured: the packs see the topology a team deploys after
  * a switch, not only the founding one. bin/app.ts has no such switch: deployed roles come from
  * lib/config/environments.ts only.
- * Usage: npx cdk synth -q --app 'npx tsx scripts/switched-app.ts' -c env=prod -c roles=switched -o <dir>
+ * Usage: npx cdk synth -q --app 'node --import tsx scripts/switched-app.ts' -c env=prod -c roles=switched -o <dir>
  */
 import { App } from 'aws-cdk-lib';
 import { buildApp } from '../lib/app';
