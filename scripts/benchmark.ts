@@ -217,9 +217,14 @@ asserts findings reads its \`validation-report.json\`, none runs the packs itsel
 
 ## CI
 
-\`.ci/run\` type-checks and lints side by side, runs \`npm test\`, synthesizes every configured
-environment and the switched states with every rule pack and the CloudFormation validation,
-and lints all of their templates with one cfn-lint run while the change review synthesizes.
+\`.ci/run\` type-checks and lints side by side, then runs \`npm test\` with the tests' assembly
+cache in \`cdk.out/tests\`: the global setup synthesizes every configured environment there once,
+with every rule pack, with the context \`cdk synth\` hands the app, so the checks that follow read
+the same assemblies: no open finding (scripts/check-findings.ts) and cfn-lint on every template.
+Through the CLI, with the CloudFormation validation as well, it synthesizes the README's
+\`npx cdk synth\` (whose templates must equal the tests', scripts/same-templates.ts) and prod
+after a Region switch and after the switch back. The change review synthesizes the previous
+commit and this one without the rule packs (docs/change-review.md), beside the cfn-lint run.
 `;
 
 main();

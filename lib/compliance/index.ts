@@ -14,8 +14,9 @@ export * from './scoped-cfn-guard';
 export interface CompliancePluginOptions {
   /**
    * Whether to run aws-cdk-lib's built-in CloudFormation template validation. Turn it
-   * off only where another synth keeps it on: unit tests do, because CI synthesizes
-   * every environment with it. The App's `builtinCloudFormationValidation` prop does
+   * off only where another check covers the templates: the tests' synth does, because CI
+   * runs cfn-lint (whose rules this validation ports) on every environment's templates and
+   * keeps this validation in its CLI synths. The App's `builtinCloudFormationValidation` prop does
    * not reach this plugin (it only drops aws-cdk-lib's default one): say it here too.
    * @default true, unless the environment sets CDK_VALIDATION=false (aws-cdk-lib's own switch)
    */

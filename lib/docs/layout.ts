@@ -47,6 +47,7 @@ export const LAYOUT: Readonly<Record<string, string>> = {
   'scripts/registry-handlers.ts': 'the registry schemas\' handler lists, the second source test/handler-permissions-registry.test.ts checks the table against',
   'scripts/report.ts': 'npm run report -- -c env=<env>',
   'scripts/review.ts': 'npm run review: the change-safety gate (lib/review/, acknowledgements in review/)',
+  'scripts/same-templates.ts': 'CI: the README\'s `npx cdk synth` writes the templates the tests read',
   'scripts/stack-policies.ts': 'the stack policies the deploy step sets, from the review of the deployed templates',
   'scripts/switched-app.ts': 'the app in its region roles after a Region switch, for CI',
   'scripts/synth-quietly.ts': 'the report\'s and diagram\'s synth, one line instead of the CLI\'s hints',
