@@ -69,7 +69,10 @@ describe.each(ENVIRONMENT_NAMES)('%s compliance', (envName) => {
 });
 
 describe('the compliance harness', () => {
-  // The built-in validation stays on here, as in the CLI's synth, to prove it runs once.
+  // The built-in validation stays on here, as in the CLI's synth, to prove it runs once: the
+  // App's default is on unless CDK_VALIDATION=false, which the test workers set (jest-setup.ts).
+  const validation = process.env.CDK_VALIDATION;
+  delete process.env.CDK_VALIDATION;
   const app = new App({ context: { ...cdkJsonContext(), '@aws-cdk/core:failSynthOnValidationErrors': false } });
   addCompliancePlugins(app, { cloudFormationValidation: true });
   const stack = new Stack(app, 'NonCompliant', { env: { account: '111111111111', region: 'us-east-1' } });
@@ -77,6 +80,7 @@ describe('the compliance harness', () => {
   new logs.LogGroup(stack, 'ShortLogs', { retention: logs.RetentionDays.ONE_WEEK, removalPolicy: RemovalPolicy.DESTROY });
   new CfnResource(stack, 'Misspelt', { type: 'AWS::SNS::Topic', properties: { TopicNmae: 'typo' } });
   const assembly = app.synth();
+  process.env.CDK_VALIDATION = validation;
   const report = JSON.parse(readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8'));
   const rulesBy = (plugin: string): string[] =>
     report.pluginReports.filter((r: any) => r.pluginName === plugin).flatMap((r: any) => r.violations.map((v: any) => v.ruleName));
