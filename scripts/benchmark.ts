@@ -181,8 +181,9 @@ setup hashes bin/, lib/, cdk.json, cdk.context.json, the lockfile, tsconfig.json
 support that synthesizes (\`SYNTH_INPUTS\` in test/support/assembly-cache.ts). An unchanged tree
 finds its assemblies in \`cdk.out.test/<hash>/\` and starts no synth; a changed one synthesizes
 the configured environments, one process per core, with every rule pack (findings written to
-\`validation-report.json\` for the tests to read, the built-in CloudFormation validation off: CI's
-synth keeps it on). Test-only environments are synthesized when a test first reads one
+\`validation-report.json\` for the tests to read) and with the context \`cdk synth\` hands the app,
+so the templates are the CLI's (CI checks that, scripts/same-templates.ts). The built-in
+CloudFormation validation is off there: CI runs cfn-lint, whose rules it ports, on these templates. Test-only environments are synthesized when a test first reads one
 (\`synthesized(name)\`). Each synth writes into a temporary folder renamed into place when
 complete, and a lock file makes a second jest worker that asks for the same environment wait
 for the first, so no one reads half an assembly. The cache keeps the last four trees.
@@ -190,6 +191,17 @@ for the first, so no one reads half an assembly. The cache keeps the last four t
 
 **The rule packs run once per environment and tree**, in that cached synth: every test that
 asserts findings reads its \`validation-report.json\`, none runs the packs itself.
+
+**No test pays for the schema validation it does not assert.** aws-cdk-lib validates every
+synthesized template against the CloudFormation schemas unless \`CDK_VALIDATION=false\`, about 2 s
+of CPU per \`app.synth()\`; the jest workers set it (test/support/jest-setup.ts), and the one test
+that asserts the validation runs once unsets it for its synth.
+
+**The stock plugins' answers are kept.** test/validation-plugins.test.ts compares the scoped
+cfn-guard and the worker-thread CloudFormation validation with the stock plugins on the prod
+templates; the stock cfn-guard alone takes about 50 s. Their reports are kept under a hash of
+the templates and the lockfile (test/support/reference-reports.ts); the plugins under test
+always run.
 
 ## Synth
 
@@ -199,7 +211,8 @@ asserts findings reads its \`validation-report.json\`, none runs the packs itsel
   \`cdk destroy\` and the other commands pass none. Only then does the app leave out the rule
   packs and the CloudFormation validation (\`cliApp()\` in lib/app.ts). A test runs \`cdk synth\`
   of an app with a non-compliant bucket and sees it fail, and \`cdk ls\` of the same app list it.
-- **tsx** runs the app transpile-only; \`tsc --noEmit\` type-checks in CI.
+- **\`node --import tsx\`** runs the app transpile-only in one Node process (\`npx tsx\` starts
+  three); \`tsc --noEmit\` type-checks in CI.
 - **cfn-guard is scoped.** Every Control Tower rule selects the resources it checks by literal
   \`AWS::…\` types, so \`ScopedCfnGuardValidator\` runs each rule only on the templates that hold
   one of them. A rule whose selection it cannot read runs everywhere, and a test checks that none

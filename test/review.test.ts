@@ -295,6 +295,18 @@ describe('npm run review', () => {
     expect(firstDeploy.status).toBe(0);
   });
 
+  it('synthesizes the working tree, without the rule packs, into the templates cdk synth writes', () => {
+    // The head is synthesized as the CLI runs the app for `cdk ls`; the assembly the tests read
+    // has the CLI's templates (CI checks it against `npx cdk synth`). Nothing may differ but the
+    // CDKMetadata analytics string, which the review leaves out.
+    const run = reviewScript('--base', path.join(ASSEMBLY_ROOT, 'dev'), '-c', 'env=dev');
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(/^head \(working tree\): synthesized in [\d.]+ s$/m);
+    expect(run.stdout).toMatch(/^change review of dev: 10 stacks compared; 0 blocked, 0 acknowledged$/m);
+    expect(run.stdout.split('\n').filter((line) => /^dev-[\w-]+: /.test(line))).toEqual([]);
+    expect(run.status).toBe(0);
+  });
+
   it('prints its usage for --help', () => {
     const run = reviewScript('--help');
     expect(run.stderr).toBe('');
