@@ -41,6 +41,7 @@ export const LAYOUT: Readonly<Record<string, string>> = {
   'scripts/iam-actions.ts': 'npm run generate:iam-actions: which IAM actions take resources and conditions',
   'scripts/lint-templates.py': 'cfn-lint over the synthesized templates, with its short ignore list',
   'scripts/measure-synth.sh': 'the synth speed budget against an empty app',
+  'scripts/mutants.ts': 'npm run mutants: applies each bug of the #23 mutation audit alone and names the tests that catch it',
   'scripts/preflight-config.ts': 'an environment\'s config as JSON, for scripts/preflight.py',
   'scripts/preflight.py': 'checks the AZ names and the hosted zone against the account before a deploy',
   'scripts/print-latest-ami.sh': 'the pinned AMI of each region beside the current Amazon Linux 2023 one',
