@@ -1,5 +1,11 @@
 import { App } from 'aws-cdk-lib';
-import { BUNDLING_STACKS } from 'aws-cdk-lib/cx-api';
+import {
+  ANALYTICS_REPORTING_ENABLED_CONTEXT,
+  ASSET_RESOURCE_METADATA_ENABLED_CONTEXT,
+  BUNDLING_STACKS,
+  FAIL_SYNTH_ON_VALIDATION_ERRORS_CONTEXT,
+  PATH_METADATA_ENABLE_CONTEXT,
+} from 'aws-cdk-lib/cx-api';
 import { addCompliancePlugins, type CompliancePluginOptions } from './compliance';
 import { peerOf, REGIONS, type EnvironmentConfig, type RegionName } from './config';
 import { AppStack } from './stacks/app-stack';
@@ -50,6 +56,23 @@ export function cliApp(): { readonly app: App; readonly readsTemplates: boolean 
   const bundlingStacks: unknown = new App({ autoSynth: false }).node.tryGetContext(BUNDLING_STACKS);
   const readsTemplates = !(Array.isArray(bundlingStacks) && bundlingStacks.length === 0);
   return { app: new App({ builtinCloudFormationValidation: readsTemplates }), readsTemplates };
+}
+
+/**
+ * The context the CDK CLI hands an app besides cdk.json's and `-c` (aws-cdk's contextFromSettings,
+ * with this project's default settings): the resources' construct paths and asset metadata, the
+ * CDKMetadata resource, the stacks to bundle assets for (`['**']` for synth, diff and deploy, none
+ * for `cdk ls`), and findings reported rather than thrown (the CLI fails on them itself). An app run
+ * with it writes the templates the CLI's run writes: the tests' synth and the change review use it.
+ */
+export function cliContext(bundlingStacks: readonly string[]): Record<string, unknown> {
+  return {
+    [PATH_METADATA_ENABLE_CONTEXT]: true,
+    [ASSET_RESOURCE_METADATA_ENABLED_CONTEXT]: true,
+    [ANALYTICS_REPORTING_ENABLED_CONTEXT]: true,
+    [BUNDLING_STACKS]: [...bundlingStacks],
+    [FAIL_SYNTH_ON_VALIDATION_ERRORS_CONTEXT]: false,
+  };
 }
 
 /** One stack per region, built by `build`. */

@@ -9,15 +9,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import {
-  ANALYTICS_REPORTING_ENABLED_CONTEXT,
-  ASSET_RESOURCE_METADATA_ENABLED_CONTEXT,
-  BUNDLING_STACKS,
-  CONTEXT_ENV,
-  FAIL_SYNTH_ON_VALIDATION_ERRORS_CONTEXT,
-  OUTDIR_ENV,
-  PATH_METADATA_ENABLE_CONTEXT,
-} from 'aws-cdk-lib/cx-api';
+import { CONTEXT_ENV, OUTDIR_ENV } from 'aws-cdk-lib/cx-api';
+import { cliContext } from '../lib/app';
 import { ENVIRONMENT_NAMES } from '../lib/config';
 import { AcknowledgementError, parseAcknowledgements, review } from '../lib/review/acknowledgements';
 import { diffStacks, findUnsafeChanges, formatChange, formatStackDiff, summarizeDiff, type StackTemplates, type UnsafeChange } from '../lib/review/change-safety';
@@ -90,9 +83,8 @@ function readJsonIfPresent(file: string): Record<string, unknown> {
 }
 
 /**
- * The context the CDK CLI hands an app for `cdk ls` (aws-cdk's contextFromSettings): cdk.json's
- * and cdk.context.json's, the `-c key=value` pairs as strings, the metadata that shapes the
- * templates `cdk synth` writes, and an empty list of stacks to bundle assets for.
+ * The context the CDK CLI hands an app for `cdk ls`: cdk.json's and cdk.context.json's, the
+ * `-c key=value` pairs as strings, and {@link cliContext} with no stacks to bundle assets for.
  */
 function listContext(cwd: string, context: string[]): Record<string, unknown> {
   const pairs = Object.fromEntries(context.filter((c) => c.includes('=')).map((c) => [c.slice(0, c.indexOf('=')), c.slice(c.indexOf('=') + 1)]));
@@ -100,11 +92,7 @@ function listContext(cwd: string, context: string[]): Record<string, unknown> {
     ...(readJsonIfPresent(path.join(cwd, 'cdk.json')).context as Record<string, unknown> | undefined),
     ...readJsonIfPresent(path.join(cwd, 'cdk.context.json')),
     ...pairs,
-    [PATH_METADATA_ENABLE_CONTEXT]: true,
-    [ASSET_RESOURCE_METADATA_ENABLED_CONTEXT]: true,
-    [ANALYTICS_REPORTING_ENABLED_CONTEXT]: true,
-    [BUNDLING_STACKS]: [],
-    [FAIL_SYNTH_ON_VALIDATION_ERRORS_CONTEXT]: false,
+    ...cliContext([]),
   };
 }
 

@@ -133,14 +133,20 @@ export function withRegionRoles(config: EnvironmentConfig, primaryRegion: Region
   return validateConfig(config.name, { ...settings, account: config.account, primaryRegion, database: { ...settings.database, generations } });
 }
 
+/** Reads a `-c <key>=true|false` switch: the CLI passes strings, a test may pass booleans; unset is `unset`. */
+function booleanContext(key: string, value: unknown, unset: boolean): boolean {
+  if (value === undefined) return unset;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new ConfigError(`Invalid -c ${key}=${String(value)}: expected true or false`);
+}
+
 /**
  * Reads `-c strict=…`: whether to refuse placeholders (false unless asked).
  * @throws ConfigError when the value is neither true nor false
  */
 export function strictFrom(value: unknown): boolean {
-  if (value === undefined || value === false || value === 'false') return false;
-  if (value === true || value === 'true') return true;
-  throw new ConfigError(`Invalid -c ${CONTEXT_KEYS.strict}=${String(value)}: expected true or false`);
+  return booleanContext(CONTEXT_KEYS.strict, value, false);
 }
 
 /**
@@ -148,9 +154,7 @@ export function strictFrom(value: unknown): boolean {
  * @throws ConfigError when the value is neither true nor false
  */
 export function includePipelineFrom(value: unknown): boolean {
-  if (value === undefined || value === true || value === 'true') return true;
-  if (value === false || value === 'false') return false;
-  throw new ConfigError(`Invalid -c ${CONTEXT_KEYS.pipeline}=${String(value)}: expected true or false`);
+  return booleanContext(CONTEXT_KEYS.pipeline, value, true);
 }
 
 /** Variables through which the AWS CLI and SDKs find credentials. */

@@ -122,8 +122,9 @@ export class MonitoringStack extends ServiceStack {
       // The function runs only while a rotation runs: no invocation is no failure.
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    this.rotationFailedAlarm.addAlarmAction(new actions.SnsAction(this.topic));
-    this.rotationFailedAlarm.addOkAction(new actions.SnsAction(this.topic));
+    const notify = new actions.SnsAction(this.topic);
+    this.rotationFailedAlarm.addAlarmAction(notify);
+    this.rotationFailedAlarm.addOkAction(notify);
 
     // The region's own alarms, read by the pipeline's check from the stack it just deployed.
     // Not the probe: it watches the other region, which on a first deploy does not exist yet.

@@ -1,14 +1,8 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
-import {
-  ANALYTICS_REPORTING_ENABLED_CONTEXT,
-  ASSET_RESOURCE_METADATA_ENABLED_CONTEXT,
-  BUNDLING_STACKS,
-  PATH_METADATA_ENABLE_CONTEXT,
-  type CloudAssembly,
-} from 'aws-cdk-lib/cx-api';
-import { buildApp } from '../../lib/app';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { buildApp, cliContext } from '../../lib/app';
 import { loadConfig, type EnvironmentConfig } from '../../lib/config';
 
 export { ASSEMBLY_ROOT } from './assembly-cache';
@@ -21,30 +15,14 @@ export function cdkJsonContext(): Record<string, unknown> {
 }
 
 /**
- * The context `cdk synth` hands the app besides cdk.json's (aws-cdk's contextFromSettings): the
- * resources' construct paths and asset metadata, the CDKMetadata resource, and assets bundled
- * for every stack. With it a test synth writes the templates `cdk synth` writes; CI checks that
- * they are the same (scripts/same-templates.ts).
- */
-const CLI_SYNTH_CONTEXT = {
-  [PATH_METADATA_ENABLE_CONTEXT]: true,
-  [ASSET_RESOURCE_METADATA_ENABLED_CONTEXT]: true,
-  [ANALYTICS_REPORTING_ENABLED_CONTEXT]: true,
-  [BUNDLING_STACKS]: ['**'],
-};
-
-/**
- * An App as `cdk synth` runs it, except that validation findings are written to
- * validation-report.json instead of failing synth (so tests can count them), and
- * the built-in CloudFormation schema validation is off: CI lints every template with
- * cfn-lint, and here it would cost ~5 s per environment.
+ * An App as `cdk synth` runs it (`cliContext`, so it writes the CLI's templates; CI checks that
+ * with scripts/same-templates.ts), except that validation findings are written to
+ * validation-report.json and never fail synth (so tests can count them), and the built-in
+ * CloudFormation schema validation is off: CI lints every template with cfn-lint, and here it
+ * would cost ~5 s per environment.
  */
 export function testApp(outdir?: string): App {
-  return new App({
-    outdir,
-    builtinCloudFormationValidation: false,
-    context: { ...cdkJsonContext(), ...CLI_SYNTH_CONTEXT, '@aws-cdk/core:failSynthOnValidationErrors': false },
-  });
+  return new App({ outdir, builtinCloudFormationValidation: false, context: { ...cdkJsonContext(), ...cliContext(['**']) } });
 }
 
 /** Builds and synthesizes one environment as `bin/app.ts` does; without the rule packs only where asked. */
